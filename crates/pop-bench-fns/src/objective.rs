@@ -1,0 +1,183 @@
+//! The objective trait and the box it lives on.
+
+use crate::BenchError;
+
+/// A non-empty finite box `[lower_i, upper_i]` in `d` dimensions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bounds {
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+}
+
+impl Bounds {
+    /// A box from its corners. Errors unless both have the same non-zero length, all entries are
+    /// finite and `lower_i < upper_i` for every `i`.
+    pub fn new(lower: Vec<f64>, upper: Vec<f64>) -> Result<Self, BenchError> {
+        if lower.len() != upper.len() {
+            return Err(BenchError::InvalidBounds {
+                reason: format!(
+                    "lower has {} entries but upper has {}",
+                    lower.len(),
+                    upper.len()
+                ),
+            });
+        }
+        if lower.is_empty() {
+            return Err(BenchError::InvalidBounds {
+                reason: "a box needs at least one dimension".into(),
+            });
+        }
+        for (i, (&l, &u)) in lower.iter().zip(&upper).enumerate() {
+            if !(l.is_finite() && u.is_finite() && l < u) {
+                return Err(BenchError::InvalidBounds {
+                    reason: format!("coordinate {i}: need finite lower < upper, got [{l}, {u}]"),
+                });
+            }
+        }
+        Ok(Self { lower, upper })
+    }
+
+    /// The cube `[lo, hi]^d`.
+    pub fn cube(d: usize, lo: f64, hi: f64) -> Result<Self, BenchError> {
+        Self::new(vec![lo; d], vec![hi; d])
+    }
+
+    /// Number of coordinates.
+    pub fn dim(&self) -> usize {
+        self.lower.len()
+    }
+
+    /// Lower corner.
+    pub fn lower(&self) -> &[f64] {
+        &self.lower
+    }
+
+    /// Upper corner.
+    pub fn upper(&self) -> &[f64] {
+        &self.upper
+    }
+
+    /// Whether `x` (of the right length) lies in the closed box.
+    pub fn contains(&self, x: &[f64]) -> bool {
+        x.len() == self.dim()
+            && x
+                .iter()
+                .zip(self.lower.iter().zip(&self.upper))
+                .all(|(&xi, (&l, &u))| l <= xi && xi <= u)
+    }
+
+    /// Clips `x` into the box in place (a NaN coordinate becomes the box centre).
+    pub fn clip(&self, x: &mut [f64]) {
+        for (xi, (&l, &u)) in x.iter_mut().zip(self.lower.iter().zip(&self.upper)) {
+            *xi = if xi.is_nan() {
+                0.5 * (l + u)
+            } else {
+                xi.clamp(l, u)
+            };
+        }
+    }
+
+    /// Maps `t ∈ [0, 1]^d` affinely onto the box (`l + t (u − l)`), writing into `x`.
+    pub fn from_unit(&self, t: &[f64], x: &mut [f64]) {
+        for (i, xi) in x.iter_mut().enumerate() {
+            *xi = self.lower[i] + t[i] * (self.upper[i] - self.lower[i]);
+        }
+    }
+}
+
+/// A box-bounded objective `f: [l, u]^d → ℝ` with an exact gradient.
+///
+/// Implementors write one method, [`Objective::evaluate`], that computes the value and, when asked,
+/// the gradient into the caller's buffer. Callers use the checked [`Objective::value`] and
+/// [`Objective::value_and_gradient`], which reject buffers of the wrong length with
+/// [`BenchError::DimensionMismatch`] instead of panicking.
+///
+/// Values may be NaN or infinite for user objectives; the evaluation harness decides what to do
+/// with them. Benchmark functions and prior samples are finite everywhere in their box.
+pub trait Objective: Send + Sync {
+    /// A short name (for benchmark functions, the registry name such as `"ackley"`).
+    fn name(&self) -> &str;
+
+    /// The box the objective is defined on; its dimension is the objective's.
+    fn bounds(&self) -> &Bounds;
+
+    /// Value at `x`, and the gradient written into `grad` when it is `Some`.
+    ///
+    /// Contract: `x.len() == self.dim()` and, when given, `grad.len() == self.dim()`; the checked
+    /// wrappers guarantee it. Where the function is not differentiable a documented subgradient is
+    /// written. Must not allocate.
+    fn evaluate(&self, x: &[f64], grad: Option<&mut [f64]>) -> f64;
+
+    /// The global minimum value over the box, when known.
+    fn f_star(&self) -> Option<f64> {
+        None
+    }
+
+    /// Known global minimisers inside the box (possibly not all of them; empty when unknown).
+    fn minimizers(&self) -> &[Vec<f64>] {
+        &[]
+    }
+
+    /// Number of coordinates.
+    fn dim(&self) -> usize {
+        self.bounds().dim()
+    }
+
+    /// The value at `x`, after checking its length.
+    fn value(&self, x: &[f64]) -> Result<f64, BenchError> {
+        check_len("x", self.dim(), x.len())?;
+        Ok(self.evaluate(x, None))
+    }
+
+    /// The value at `x`, with the gradient written into `grad`, after checking both lengths.
+    fn value_and_gradient(&self, x: &[f64], grad: &mut [f64]) -> Result<f64, BenchError> {
+        check_len("x", self.dim(), x.len())?;
+        check_len("gradient", self.dim(), grad.len())?;
+        Ok(self.evaluate(x, Some(grad)))
+    }
+}
+
+fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), BenchError> {
+    if expected == got {
+        Ok(())
+    } else {
+        Err(BenchError::DimensionMismatch {
+            what,
+            expected,
+            got,
+        })
+    }
+}
+
+macro_rules! forward_objective {
+    ($($ty:ty),*) => {$(
+        impl<T: Objective + ?Sized> Objective for $ty {
+            fn name(&self) -> &str { (**self).name() }
+            fn bounds(&self) -> &Bounds { (**self).bounds() }
+            fn evaluate(&self, x: &[f64], grad: Option<&mut [f64]>) -> f64 { (**self).evaluate(x, grad) }
+            fn f_star(&self) -> Option<f64> { (**self).f_star() }
+            fn minimizers(&self) -> &[Vec<f64>] { (**self).minimizers() }
+            fn dim(&self) -> usize { (**self).dim() }
+        }
+    )*};
+}
+forward_objective!(&T, Box<T>, std::sync::Arc<T>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_reject_bad_boxes() {
+        assert!(Bounds::new(vec![0.0], vec![1.0, 2.0]).is_err());
+        assert!(Bounds::new(vec![], vec![]).is_err());
+        assert!(Bounds::new(vec![1.0], vec![1.0]).is_err());
+        assert!(Bounds::new(vec![f64::NAN], vec![1.0]).is_err());
+        assert!(Bounds::new(vec![0.0], vec![f64::INFINITY]).is_err());
+        let b = Bounds::cube(2, -1.0, 1.0).expect("valid box");
+        let mut x = [2.0, f64::NAN];
+        b.clip(&mut x);
+        assert_eq!(x, [1.0, 0.0]);
+        assert!(b.contains(&x));
+    }
+}
