@@ -1,17 +1,74 @@
 //! System packages the workspace needs, installed when missing.
 //!
-//! Today: none beyond a Rust toolchain; `pop-prior` will add OpenBLAS (`libopenblas-dev`).
+//! `pop-prior` computes Cholesky factorisations through `ndarray-linalg`, which links the system
+//! OpenBLAS (`libopenblas-dev` on Debian/Ubuntu). When it is missing, xtask installs it with
+//! apt-get if it runs as root on Debian/Ubuntu, and otherwise stops with the exact command to run.
 
-use anyhow::Result;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
 
 /// Debian packages required to build and test the workspace.
-const DEBIAN_PACKAGES: &[&str] = &[];
+const DEBIAN_PACKAGES: &[&str] = &["libopenblas-dev"];
 
-/// Makes sure every system package is present: installs with apt-get when running as root on
-/// Debian/Ubuntu, otherwise stops with the exact command to run.
+/// Directories where a linkable `libopenblas.so` lives on common distributions.
+const LIB_DIRS: &[&str] = &[
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/lib",
+];
+
+fn openblas_present() -> bool {
+    LIB_DIRS
+        .iter()
+        .any(|d| Path::new(d).join("libopenblas.so").exists())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn is_debian_like() -> bool {
+    Path::new("/etc/debian_version").exists()
+}
+
+/// Makes sure every system package is present.
 pub fn ensure() -> Result<()> {
-    if DEBIAN_PACKAGES.is_empty() {
+    if openblas_present() {
         return Ok(());
+    }
+    let install = format!(
+        "apt-get update && apt-get install -y --no-install-recommends {}",
+        DEBIAN_PACKAGES.join(" ")
+    );
+    if !(is_debian_like() && is_root()) {
+        bail!(
+            "OpenBLAS (needed by ndarray-linalg in pop-prior) is missing.\n\
+             On Debian/Ubuntu run:   sudo sh -c '{install}'\n\
+             On Fedora:              sudo dnf install openblas-devel\n\
+             then run this command again."
+        );
+    }
+    eprintln!(
+        "==> installing system packages: {}",
+        DEBIAN_PACKAGES.join(" ")
+    );
+    let status = Command::new("sh")
+        .args(["-c", &format!("DEBIAN_FRONTEND=noninteractive {install}")])
+        .status()
+        .context("could not run apt-get")?;
+    if !status.success() || !openblas_present() {
+        bail!(
+            "installing {} failed ({status}); run `{install}` by hand",
+            DEBIAN_PACKAGES.join(" ")
+        );
     }
     Ok(())
 }

@@ -21,7 +21,12 @@
 //! ```
 //!
 //! This crate depends on nothing heavy (only `thiserror`): every other crate builds on it.
-#![warn(missing_docs, clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+#![warn(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 mod error;
 pub mod functions;

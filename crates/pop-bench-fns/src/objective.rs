@@ -60,8 +60,7 @@ impl Bounds {
     /// Whether `x` (of the right length) lies in the closed box.
     pub fn contains(&self, x: &[f64]) -> bool {
         x.len() == self.dim()
-            && x
-                .iter()
+            && x.iter()
                 .zip(self.lower.iter().zip(&self.upper))
                 .all(|(&xi, (&l, &u))| l <= xi && xi <= u)
     }

@@ -190,7 +190,10 @@ mod tests {
     fn unknown_name_lists_valid_names() {
         let err = build("not-a-function", None).expect_err("must fail");
         let msg = err.to_string();
-        assert!(msg.contains("not-a-function") && msg.contains("sphere"), "{msg}");
+        assert!(
+            msg.contains("not-a-function") && msg.contains("sphere"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -211,9 +214,30 @@ mod tests {
 
     #[test]
     fn dim_rules() {
-        assert!(DimRule::MultipleOf { step: 4, default: 4 }.check(6).is_err());
-        assert!(DimRule::MultipleOf { step: 4, default: 4 }.check(0).is_err());
-        assert!(DimRule::MultipleOf { step: 4, default: 4 }.check(8).is_ok());
+        assert!(
+            DimRule::MultipleOf {
+                step: 4,
+                default: 4
+            }
+            .check(6)
+            .is_err()
+        );
+        assert!(
+            DimRule::MultipleOf {
+                step: 4,
+                default: 4
+            }
+            .check(0)
+            .is_err()
+        );
+        assert!(
+            DimRule::MultipleOf {
+                step: 4,
+                default: 4
+            }
+            .check(8)
+            .is_ok()
+        );
         assert!(DimRule::Any { min: 1, default: 2 }.check(0).is_err());
         assert!(DimRule::Fixed(2).check(3).is_err());
     }

@@ -1,0 +1,13 @@
+# Aliases only: every recipe is a `cargo xtask` command (see `cargo xtask --help`).
+
+# all checks: fmt, clippy, tests
+test:
+    cargo xtask test
+
+# criterion benchmarks (all crates, or one: `just bench pop-bench-fns`)
+bench package="":
+    cargo xtask bench {{ if package == "" { "" } else { "--package " + package } }}
+
+# install system packages (OpenBLAS)
+deps:
+    cargo xtask deps
