@@ -44,7 +44,7 @@ impl DimRule {
         match self {
             DimRule::Fixed(n) if d != n => Err(format!("it is defined for d = {n} only")),
             DimRule::Any { min, .. } if d < min => Err(format!("it needs d >= {min}")),
-            DimRule::MultipleOf { step, .. } if d == 0 || d % step != 0 => {
+            DimRule::MultipleOf { step, .. } if d == 0 || !d.is_multiple_of(step) => {
                 Err(format!("it needs d to be a positive multiple of {step}"))
             }
             _ => Ok(()),

@@ -13,6 +13,9 @@ fn two(f: fn(&[f64; 2]) -> f64, g: fn(&[f64; 2]) -> [f64; 2], x: &[f64]) -> (f64
 }
 
 /// (our registry name, dimensions to test, reference value and gradient)
+///
+/// Levy is left out on purpose: argmin_testfunctions 0.3 sums the middle term over
+/// `x[1..d-1]`, dropping VLSE's i = 1 term, so it is a different function (checked by hand).
 fn table() -> Vec<(&'static str, Vec<usize>, Reference)> {
     vec![
         ("ackley", vec![2, 5], |x| {
@@ -26,9 +29,6 @@ fn table() -> Vec<(&'static str, Vec<usize>, Reference)> {
         }),
         ("sphere", vec![2, 5], |x| {
             (at::sphere(x), at::sphere_derivative(x))
-        }),
-        ("levy", vec![2, 5], |x| {
-            (at::levy(x), at::levy_derivative(x))
         }),
         ("styblinski-tang", vec![2, 5], |x| {
             (at::styblinski_tang(x), at::styblinski_tang_derivative(x))

@@ -31,12 +31,13 @@ fn check_gradient(
     let g_scale = g.iter().fold(0.0_f64, |m, gi| m.max(gi.abs()));
     let mut xp = x.to_vec();
     for i in 0..d {
-        let width = f.bounds().upper()[i] - f.bounds().lower()[i];
-        let h = 1e-7 * width.max(1.0) * x[i].abs().max(1.0).min(width);
-        if let Some(dist) = kink {
-            if dist < 20.0 * h {
-                return Ok(());
-            }
+        // A step relative to |x_i| only: a step relative to the box width is too coarse for the
+        // oscillating functions on wide boxes (Griewank, Eggholder, the Schaffers).
+        let h = 1e-7 * x[i].abs().max(1.0);
+        // √|u| and |u|^0.1 cusps (Bukin, Eggholder, Cross-in-Tray) spoil differences far from the
+        // kink itself: skip within 1000 steps of one.
+        if kink.is_some_and(|dist| dist < 1000.0 * h) {
+            return Ok(());
         }
         xp[i] = x[i] + h;
         let fp = f.value(&xp).map_err(|e| e.to_string())?;
