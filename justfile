@@ -11,3 +11,7 @@ bench package="":
 # install system packages (OpenBLAS)
 deps:
     cargo xtask deps
+
+# PPO meta-training: `just train quick runs/quick` (preset name or TOML file)
+train config="smoke" out="runs/smoke":
+    cargo run --release -p pop-train -- train --config {{config}} --out {{out}}

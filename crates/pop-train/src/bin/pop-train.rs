@@ -1,0 +1,122 @@
+//! `pop-train train --config PRESET_OR_FILE --out DIR [--resume]`
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use pop_train::{TrainConfig, Trainer};
+
+#[derive(Parser)]
+#[command(name = "pop-train", about = "PPO meta-training of the POP policy")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Train (or resume) a run.
+    Train {
+        /// A preset (smoke, quick, paper) or a TOML/JSON config file.
+        #[arg(long)]
+        config: Option<String>,
+        /// The run folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Continue from the folder's checkpoint (the config, if given, may change only `updates`).
+        #[arg(long)]
+        resume: bool,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let Cmd::Train {
+        config,
+        out,
+        resume,
+    } = cli.cmd;
+    let cfg = config
+        .as_deref()
+        .map(TrainConfig::from_preset_or_file)
+        .transpose()
+        .context("loading the config")?;
+    let mut trainer = if resume {
+        Trainer::resume(&out, cfg).with_context(|| format!("resuming {}", out.display()))?
+    } else {
+        let cfg = cfg.context("--config is required unless --resume")?;
+        Trainer::new(cfg, &out).with_context(|| format!("creating {}", out.display()))?
+    };
+    let adam = trainer
+        .adam_baseline()
+        .context("Adam validation baseline")?;
+    eprintln!(
+        "Adam on validation: NI {:.4} at lr {:.0e} (default), {:.4} at lr {:.0e} (tuned)",
+        adam.default_ni, adam.default_lr, adam.tuned_ni, adam.tuned_lr
+    );
+    let total = trainer.config().updates as u64;
+    let bar = ProgressBar::new(total).with_position(trainer.next_update() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} updates  {elapsed} < {eta}  {msg}")
+            .context("progress style")?,
+    );
+    let log_every = trainer.config().log_every;
+    let started = Instant::now();
+    let first = trainer.next_update();
+    let mut last_val = None;
+    while let Some(m) = trainer.step().context("training")? {
+        bar.inc(1);
+        if m.val_ni.is_some() {
+            last_val = m.val_ni;
+        }
+        bar.set_message(format!("NI train {:.3}", m.train_ni));
+        if (m.update + 1).is_multiple_of(log_every) || trainer.is_done() {
+            let done = (m.update + 1 - first) as f64;
+            let line = format!(
+                "update {:>6} | NI train {:.4} val {} | Adam {:.4}/{:.4} | loss pi {:+.4} v {:.4} | H {:.3} | kl {:.4} | {:.0} steps/s | {:.2} upd/s",
+                m.update + 1,
+                m.train_ni,
+                last_val.map_or("-".to_string(), |v| format!("{v:.4}")),
+                adam.default_ni,
+                adam.tuned_ni,
+                m.losses.policy_loss,
+                m.losses.value_loss,
+                m.losses.entropy,
+                m.losses.approx_kl,
+                m.env_steps_per_s,
+                done / started.elapsed().as_secs_f64(),
+            );
+            // A hidden bar (stderr not a terminal) drops `println`: print plainly then.
+            if bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                bar.println(line);
+            }
+        }
+    }
+    bar.finish();
+    eprintln!(
+        "done: {} updates, best validation NI {}, run folder {}",
+        trainer.next_update(),
+        trainer
+            .best_val_ni()
+            .map_or("-".into(), |v| format!("{v:.4}")),
+        out.display()
+    );
+    Ok(())
+}
