@@ -65,3 +65,26 @@ pub trait Method: Send + Sync {
         first: &Evaluation<'_>,
     ) -> Result<Box<dyn Optimizer>, OptimError>;
 }
+
+/// The contract checks of a model-based `tell` (BO, TPE): a pending `ask` and a point of the run's
+/// dimension; otherwise [`OptimError::Internal`] naming `method`.
+pub(crate) fn check_tell(
+    method: &str,
+    pending: bool,
+    got: usize,
+    dim: usize,
+) -> Result<(), OptimError> {
+    if !pending {
+        return Err(OptimError::Internal {
+            method: method.to_string(),
+            reason: "tell without a pending ask".into(),
+        });
+    }
+    if got != dim {
+        return Err(OptimError::Internal {
+            method: method.to_string(),
+            reason: format!("told a point of length {got} in dimension {dim}"),
+        });
+    }
+    Ok(())
+}

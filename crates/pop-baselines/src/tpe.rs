@@ -516,22 +516,7 @@ impl Optimizer for TpeRun {
     }
 
     fn tell(&mut self, eval: &Evaluation<'_>) -> Result<(), OptimError> {
-        if !self.pending {
-            return Err(OptimError::Internal {
-                method: self.name.clone(),
-                reason: "tell without a pending ask".into(),
-            });
-        }
-        if eval.z.len() != self.dim {
-            return Err(OptimError::Internal {
-                method: self.name.clone(),
-                reason: format!(
-                    "told a point of length {} in dimension {}",
-                    eval.z.len(),
-                    self.dim
-                ),
-            });
-        }
+        crate::method::check_tell(&self.name, self.pending, eval.z.len(), self.dim)?;
         self.pending = false;
         self.push(eval.z, eval.value);
         Ok(())
