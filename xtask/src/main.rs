@@ -34,6 +34,23 @@ enum Cmd {
     },
     /// Install the system packages the workspace needs (Debian/Ubuntu, as root), or print how.
     Deps,
+    /// The experiment: evaluate every method on VLSE-47 and the prior test sets and write the
+    /// results page. Default: train POP and the competitor with the quick presets first (runs/),
+    /// then the full evaluation. Interrupted runs resume; finished stages are skipped.
+    Reproduce {
+        /// Evaluate the policies shipped in data/ on a reduced suite (minutes on a CPU).
+        #[arg(long, conflicts_with = "paper")]
+        quick: bool,
+        /// Train with the paper presets (meant for a GPU), then the full evaluation.
+        #[arg(long)]
+        paper: bool,
+        /// Results folder (default results/quick, results/full or results/paper).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also regenerate docs/results.md and docs/results/ from this run.
+        #[arg(long)]
+        publish: bool,
+    },
 }
 
 fn main() {
@@ -57,7 +74,87 @@ fn run(cli: Cli) -> Result<()> {
             cargo(&root, &args)
         }
         Cmd::Deps => sysdeps::ensure(),
+        Cmd::Reproduce {
+            quick,
+            paper,
+            out,
+            publish,
+        } => reproduce(&root, quick, paper, out, publish),
     }
+}
+
+/// `cargo xtask reproduce`: runs the `pop-train` and `pop-reproduce` binaries (xtask links no
+/// workspace crate, so it never compiles burn itself).
+fn reproduce(
+    root: &Path,
+    quick: bool,
+    paper: bool,
+    out: Option<PathBuf>,
+    publish: bool,
+) -> Result<()> {
+    sysdeps::ensure()?;
+    let preset = if quick {
+        "quick"
+    } else if paper {
+        "paper"
+    } else {
+        "full"
+    };
+    step("building the release binaries (pop-train, pop-reproduce)");
+    cargo(root, &["build", "--release", "-p", "pop-train", "--bins"])?;
+    let bin = |name: &str| root.join("target").join("release").join(name);
+    let mut policies: Vec<String> = Vec::new();
+    if !quick {
+        let train = if paper { "paper" } else { "quick" };
+        let pop_dir = format!("runs/pop-{train}");
+        let velo_dir = format!("runs/velo-{train}");
+        for (what, sub, dir, config) in [
+            ("POP (PPO)", "train", &pop_dir, train.to_string()),
+            ("the learned competitor (ES)", "es", &velo_dir, train.to_string()),
+        ] {
+            let resume = root.join(dir).join("checkpoint").exists();
+            step(&format!(
+                "training {what} with the `{config}` preset into {dir}{}",
+                if resume { " (resuming)" } else { "" }
+            ));
+            let mut args = vec![sub, "--out", dir.as_str()];
+            if resume {
+                args.push("--resume");
+            } else {
+                args.extend(["--config", config.as_str()]);
+            }
+            run_bin(root, &bin("pop-train"), &args)?;
+        }
+        policies = vec![
+            "--pop-policy".into(),
+            pop_dir,
+            "--velo-policy".into(),
+            velo_dir,
+        ];
+    }
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(preset));
+    let out_s = out.to_string_lossy().into_owned();
+    step(&format!("evaluating (`{preset}` preset) into {out_s}"));
+    let mut args: Vec<&str> = vec!["run", "--config", preset, "--out", &out_s];
+    args.extend(policies.iter().map(String::as_str));
+    if publish {
+        args.extend(["--publish", "docs"]);
+    }
+    run_bin(root, &bin("pop-reproduce"), &args)?;
+    step(&format!("results: {out_s}/results.md"));
+    Ok(())
+}
+
+fn run_bin(root: &Path, bin: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new(bin)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not start {}", bin.display()))?;
+    if !status.success() {
+        bail!("`{} {}` failed ({status})", bin.display(), args.join(" "));
+    }
+    Ok(())
 }
 
 fn test(root: &Path, no_lint: bool) -> Result<()> {

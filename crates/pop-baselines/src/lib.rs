@@ -9,6 +9,8 @@
 //!   budget, clips to the box, handles NaN/inf from the objective, and records the trajectory.
 //! * Every method works in the canonical box `z ∈ [−1, 1]^d` (see [`space`]): the harness maps
 //!   points and gradients, so one learning rate means the same thing on every function.
+//! * [`velo`]: `velo-style-es`, a VeLO-style learned per-coordinate MLP update rule (meta-trained
+//!   with evolution strategies by `pop-train es`), loaded from a weights file or run folder.
 #![warn(
     missing_docs,
     clippy::unwrap_used,
@@ -27,6 +29,7 @@ pub mod space;
 pub mod testing;
 pub mod tpe;
 pub mod tuning;
+pub mod velo;
 
 pub use error::OptimError;
 pub use method::{Evaluation, Method, Optimizer, RunContext};

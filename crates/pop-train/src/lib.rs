@@ -9,6 +9,9 @@
 //! * [`ppo`]: the clipped-surrogate update with burn autodiff and Adam with warm-up.
 //! * [`Trainer`]: validation against Adam, the run folder, checkpoints and `--resume`.
 //! * [`PopMethod`]: a trained run folder as a `pop_baselines::Method`.
+//! * [`reproduce`]: the paper's evaluation, tables, pictures and results page (`pop-reproduce`).
+//! * [`es`]: evolution-strategies meta-training of the VeLO-style competitor
+//!   (`pop_baselines::velo`), with [`EsConfig`] presets and [`EsTrainer`] run folders.
 #![warn(
     missing_docs,
     clippy::unwrap_used,
@@ -18,12 +21,15 @@
 
 mod config;
 mod error;
+pub mod es;
 mod method;
 pub mod ppo;
+pub mod reproduce;
 pub mod rollout;
 mod trainer;
 
 pub use config::{PAPER, PRESETS, QUICK, SMOKE, TrainConfig};
 pub use error::TrainError;
+pub use es::{EsConfig, EsTrainer};
 pub use method::PopMethod;
 pub use trainer::{AdamBaseline, Trainer, UpdateMetrics, VALIDATION_START_SEED, Validation};

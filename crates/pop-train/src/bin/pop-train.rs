@@ -1,4 +1,5 @@
 //! `pop-train train --config PRESET_OR_FILE --out DIR [--resume]`
+//! `pop-train es --config PRESET_OR_FILE --out DIR [--resume]` (the VeLO-style competitor)
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -6,10 +7,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use pop_train::{TrainConfig, Trainer};
+use pop_train::{EsConfig, EsTrainer, TrainConfig, Trainer};
 
 #[derive(Parser)]
-#[command(name = "pop-train", about = "PPO meta-training of the POP policy")]
+#[command(
+    name = "pop-train",
+    about = "PPO meta-training of the POP policy, and ES meta-training of the VeLO-style competitor"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -26,6 +30,19 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
         /// Continue from the folder's checkpoint (the config, if given, may change only `updates`).
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Meta-train (or resume) the VeLO-style learned optimizer with evolution strategies.
+    Es {
+        /// An ES preset (smoke, quick, paper) or a TOML/JSON config file.
+        #[arg(long)]
+        config: Option<String>,
+        /// The run folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Continue from the folder's checkpoint (the config, if given, may change only
+        /// `iterations`).
         #[arg(long)]
         resume: bool,
     },
@@ -46,11 +63,94 @@ fn main() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let Cmd::Train {
-        config,
-        out,
-        resume,
-    } = cli.cmd;
+    match cli.cmd {
+        Cmd::Train {
+            config,
+            out,
+            resume,
+        } => train(config, out, resume),
+        Cmd::Es {
+            config,
+            out,
+            resume,
+        } => es(config, out, resume),
+    }
+}
+
+/// Prints through the bar, or plainly when the bar is hidden (stderr not a terminal).
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}
+
+fn es(config: Option<String>, out: PathBuf, resume: bool) -> anyhow::Result<()> {
+    let cfg = config
+        .as_deref()
+        .map(EsConfig::from_preset_or_file)
+        .transpose()
+        .context("loading the ES config")?;
+    let started = Instant::now();
+    let mut trainer = if resume {
+        EsTrainer::resume(&out, cfg).with_context(|| format!("resuming {}", out.display()))?
+    } else {
+        let cfg = cfg.context("--config is required unless --resume")?;
+        EsTrainer::new(cfg, &out).with_context(|| format!("creating {}", out.display()))?
+    };
+    let adam = trainer
+        .adam_baseline()
+        .context("Adam validation baseline")?;
+    let init = trainer.initial_validation();
+    eprintln!(
+        "validation: Adam NI {:.4} at lr {:.0e} (default), {:.4} at lr {:.0e} (tuned); initial rule NI {:.4} (meta-loss {:.4})",
+        adam.default_ni, adam.default_lr, adam.tuned_ni, adam.tuned_lr, init.ni, init.loss
+    );
+    let total = trainer.config().iterations as u64;
+    let bar = ProgressBar::new(total).with_position(trainer.next_iteration() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} iterations  {elapsed} < {eta}  {msg}")
+            .context("progress style")?,
+    );
+    let log_every = trainer.config().log_every;
+    let mut last_val = None;
+    while let Some(m) = trainer.step().context("ES meta-training")? {
+        bar.inc(1);
+        if m.val.is_some() {
+            last_val = m.val;
+        }
+        bar.set_message(format!("meta-loss {:.4}", m.train_loss));
+        if (m.iteration + 1).is_multiple_of(log_every) || trainer.is_done() {
+            say(
+                &bar,
+                format!(
+                    "iter {:>6} | meta-loss train {:.4} | val NI {} loss {} | best {:.4} | Adam {:.4}/{:.4} | |g| {:.3e} | {:.0} evals/s",
+                    m.iteration + 1,
+                    m.train_loss,
+                    last_val.map_or("-".to_string(), |v| format!("{:.4}", v.ni)),
+                    last_val.map_or("-".to_string(), |v| format!("{:.4}", v.loss)),
+                    m.best_val_ni,
+                    adam.default_ni,
+                    adam.tuned_ni,
+                    m.grad_norm,
+                    m.evals_per_s,
+                ),
+            );
+        }
+    }
+    bar.finish();
+    eprintln!(
+        "done: {} iterations in {:.1} min, best validation NI {:.4}, run folder {}",
+        trainer.next_iteration(),
+        started.elapsed().as_secs_f64() / 60.0,
+        trainer.best_val_ni(),
+        out.display()
+    );
+    Ok(())
+}
+
+fn train(config: Option<String>, out: PathBuf, resume: bool) -> anyhow::Result<()> {
     let cfg = config
         .as_deref()
         .map(TrainConfig::from_preset_or_file)
