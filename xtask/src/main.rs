@@ -102,7 +102,10 @@ fn reproduce(
     };
     step("building the release binaries (pop-train, pop-reproduce)");
     cargo(root, &["build", "--release", "-p", "pop-train", "--bins"])?;
-    let bin = |name: &str| root.join("target").join("release").join(name);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = |name: &str| target.join("release").join(name);
     let mut policies: Vec<String> = Vec::new();
     if !quick {
         let train = if paper { "paper" } else { "quick" };
@@ -110,7 +113,12 @@ fn reproduce(
         let velo_dir = format!("runs/velo-{train}");
         for (what, sub, dir, config) in [
             ("POP (PPO)", "train", &pop_dir, train.to_string()),
-            ("the learned competitor (ES)", "es", &velo_dir, train.to_string()),
+            (
+                "the learned competitor (ES)",
+                "es",
+                &velo_dir,
+                train.to_string(),
+            ),
         ] {
             let resume = root.join(dir).join("checkpoint").exists();
             step(&format!(

@@ -145,7 +145,11 @@ impl VeloConfig {
             reason: reason.into(),
         };
         if !(1..=1024).contains(&self.hidden) {
-            return Err(bad("hidden", self.hidden.to_string(), "must lie in 1..=1024"));
+            return Err(bad(
+                "hidden",
+                self.hidden.to_string(),
+                "must lie in 1..=1024",
+            ));
         }
         for (field, v) in [("lr_base", self.lr_base), ("max_step", self.max_step)] {
             if !(v.is_finite() && v > 0.0) {

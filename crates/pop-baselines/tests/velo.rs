@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use pop_baselines::harness::{RunOptions, run};
-use pop_baselines::velo::{N_INPUTS, VeloConfig, VeloLoadError, VeloRule, VeloStyle, feature};
+use pop_baselines::velo::{VeloConfig, VeloLoadError, VeloRule, VeloStyle};
 use pop_baselines::{Method, space};
 use pop_bench_fns::{Bounds, Objective};
 use pop_prior::{Prior, PriorConfig, Split};
@@ -138,7 +138,6 @@ fn initial_rule_is_sign_adam_like_and_conforms() {
         assert!(e.to_string().contains("normalised improvement"), "{e}");
     });
     assert_eq!(VeloStyle::new(busy_rule(5)).name(), "velo-style-es");
-    assert!(feature::PREV_LOG_MAGNITUDE < N_INPUTS);
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -182,17 +181,24 @@ fn weights_round_trip_and_typed_errors() {
     let mut v: serde_json::Value = serde_json::from_str(&rule.to_json().unwrap()).unwrap();
     v["format"] = "something-else".into();
     std::fs::write(&bad, v.to_string()).unwrap();
-    assert!(VeloStyle::load(&bad).unwrap_err().to_string().contains("format"));
+    assert!(
+        VeloStyle::load(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("format")
+    );
     // Bad config.
-    assert!(VeloRule::initial(
-        VeloConfig {
-            hidden: 0,
-            ..VeloConfig::default()
-        },
-        0,
-        1.0
-    )
-    .is_err());
+    assert!(
+        VeloRule::initial(
+            VeloConfig {
+                hidden: 0,
+                ..VeloConfig::default()
+            },
+            0,
+            1.0
+        )
+        .is_err()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

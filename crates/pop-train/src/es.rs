@@ -181,6 +181,12 @@ impl EsConfig {
             return Self::preset(name_or_path);
         }
         let path = Path::new(name_or_path);
+        if !path.exists() {
+            return Err(TrainError::ConfigParse {
+                source_name: name_or_path.to_string(),
+                reason: format!("neither an ES preset {ES_PRESETS:?} nor an existing file"),
+            });
+        }
         let text = fs::read_to_string(path).map_err(io_err(path))?;
         if path.extension().is_some_and(|e| e == "json") {
             let cfg: Self = serde_json::from_str(&text).map_err(|e| TrainError::ConfigParse {
@@ -385,7 +391,10 @@ fn score(
         ))
     };
     let rs: Vec<(f64, f64)> = if parallel {
-        (0..fns.len()).into_par_iter().map(one).collect::<Result<_, _>>()?
+        (0..fns.len())
+            .into_par_iter()
+            .map(one)
+            .collect::<Result<_, _>>()?
     } else {
         (0..fns.len()).map(one).collect::<Result<_, _>>()?
     };
@@ -555,8 +564,7 @@ impl EsTrainer {
             .unwrap_or_default()
             .lines()
             .filter(|l| {
-                serde_json::from_str::<EsMetrics>(l)
-                    .is_ok_and(|m| m.iteration < st.next_iteration)
+                serde_json::from_str::<EsMetrics>(l).is_ok_and(|m| m.iteration < st.next_iteration)
             })
             .map(|l| format!("{l}\n"))
             .collect();

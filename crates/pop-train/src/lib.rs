@@ -19,6 +19,7 @@
     clippy::print_stderr
 )]
 
+pub mod backend;
 mod config;
 mod error;
 pub mod es;

@@ -4,7 +4,9 @@ use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::{Adam, GradientsParams, Optimizer};
 use burn::tensor::{Tensor, TensorData, backend::Backend};
-use pop_model::{CpuBackend, N_FEATURES, Policy, TrainBackend};
+use pop_model::{N_FEATURES, Policy};
+
+use crate::backend::{InnerBackend, TrainBackend};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -34,7 +36,7 @@ pub struct LossStats {
 
 /// Critic values `[n][steps]` of the stored tokens, from a no-grad forward.
 pub fn values(
-    policy: &Policy<CpuBackend>,
+    policy: &Policy<InnerBackend>,
     ro: &Rollout,
     chunk: usize,
 ) -> Result<Vec<f64>, TrainError> {
@@ -43,7 +45,7 @@ pub fn values(
     let mut out = Vec::with_capacity(ro.n * ro.steps);
     for start in (0..ro.n).step_by(chunk.max(1)) {
         let m = chunk.min(ro.n - start);
-        let x = Tensor::<CpuBackend, 4>::from_data(
+        let x = Tensor::<InnerBackend, 4>::from_data(
             TensorData::new(
                 ro.features[start * per..(start + m) * per].to_vec(),
                 [m, ro.d, ro.steps, N_FEATURES],

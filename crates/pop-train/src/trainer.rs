@@ -24,7 +24,9 @@ use burn::tensor::backend::Backend;
 use pop_baselines::catalogue::MethodConfig;
 use pop_baselines::harness::{self, RunOptions, Task};
 use pop_bench_fns::Objective;
-use pop_model::{FastPolicy, Policy, TrainBackend};
+use pop_model::{FastPolicy, Policy};
+
+use crate::backend::TrainBackend;
 use pop_prior::{Prior, PriorSample, Split};
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +61,15 @@ pub struct UpdateMetrics {
     pub env_steps_per_s: f64,
     /// Seconds of the whole update (timing: not reproducible).
     pub update_s: f64,
+    /// Seconds spent sampling the batch of prior functions (timing).
+    #[serde(default)]
+    pub sample_s: f64,
+    /// Seconds of the rollout: policy steps and objective calls (timing).
+    #[serde(default)]
+    pub rollout_s: f64,
+    /// Seconds of the PPO update: forward/backward passes and Adam (timing).
+    #[serde(default)]
+    pub ppo_s: f64,
 }
 
 /// Adam's validation NI at its default and tuned learning rates (computed once).
@@ -400,6 +411,7 @@ impl Trainer {
         let fns = self
             .prior
             .split_batch(Split::Train, cfg.dim, first..first + n as u64)?;
+        let sample_s = started.elapsed().as_secs_f64();
         let starts = uniform_starts(n, cfg.dim, seed("starts"));
         let episodes: Vec<Episode<'_>> = fns
             .iter()
@@ -426,8 +438,10 @@ impl Trainer {
         let train_ni = ro.ni.iter().sum::<f64>() / n as f64;
         let lr = cfg.lr_at(k);
         let policy = self.policy.clone();
+        let t_ppo = Instant::now();
         let (policy, losses) =
             ppo::update(policy, &mut self.optim, &ro, cfg, k, seed("minibatches"))?;
+        let ppo_s = t_ppo.elapsed().as_secs_f64();
         self.policy = policy;
         self.next_update = k + 1;
         let last = self.is_done();
@@ -457,6 +471,9 @@ impl Trainer {
             env_steps: n * self.cfg.horizon,
             env_steps_per_s: (n * self.cfg.horizon) as f64 / roll_s.max(1e-9),
             update_s: started.elapsed().as_secs_f64(),
+            sample_s,
+            rollout_s: roll_s,
+            ppo_s,
         };
         let path = self.out.join("metrics.jsonl");
         let line = serde_json::to_string(&m).map_err(json_err(&path))?;

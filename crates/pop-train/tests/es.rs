@@ -104,7 +104,12 @@ fn smoke_run_lowers_the_meta_loss_and_loads_as_a_method() {
         before.loss,
         after.loss
     );
-    for f in ["config.json", "metrics.jsonl", "best/velo.json", "checkpoint/state.json"] {
+    for f in [
+        "config.json",
+        "metrics.jsonl",
+        "best/velo.json",
+        "checkpoint/state.json",
+    ] {
         assert!(dir.join(f).exists(), "{f}");
     }
     assert_eq!(metrics(&dir).len(), cfg.iterations);
@@ -119,6 +124,9 @@ fn resume_repeats_the_straight_run_bit_for_bit() {
     let mut cfg = EsConfig::preset("smoke").unwrap();
     cfg.iterations = 4;
     cfg.checkpoint_every = 2;
+    // A run validates after its last iteration too: split at a validation boundary, so that the
+    // first half's final validation is one the straight run makes as well.
+    cfg.validate_every = 2;
     let straight = scratch("straight");
     let mut a = EsTrainer::new(cfg.clone(), &straight).unwrap();
     a.run().unwrap();
@@ -167,11 +175,17 @@ fn presets_parse_and_bad_configs_name_the_field() {
     assert!(e.contains("bogus"), "{e}");
     let base = EsConfig::preset("smoke").unwrap();
     for (field, f) in [
-        ("sigma", Box::new(|c: &mut EsConfig| c.sigma = 0.0) as Box<dyn Fn(&mut EsConfig)>),
+        (
+            "sigma",
+            Box::new(|c: &mut EsConfig| c.sigma = 0.0) as Box<dyn Fn(&mut EsConfig)>,
+        ),
         ("pairs", Box::new(|c: &mut EsConfig| c.pairs = 0)),
         ("beta1", Box::new(|c: &mut EsConfig| c.beta1 = 1.0)),
         ("rule", Box::new(|c: &mut EsConfig| c.rule.hidden = 0)),
-        ("validation_functions", Box::new(|c: &mut EsConfig| c.validation_functions = 0)),
+        (
+            "validation_functions",
+            Box::new(|c: &mut EsConfig| c.validation_functions = 0),
+        ),
     ] {
         let mut c = base.clone();
         f(&mut c);

@@ -5,12 +5,11 @@ use std::path::PathBuf;
 
 use pop_baselines::harness::{self, RunOptions};
 use pop_bench_fns::registry;
-use pop_train::reproduce::{
-    self, ReproduceConfig, ReproduceError, Reproduction, methods, report,
-};
+use pop_train::reproduce::{self, ReproduceConfig, ReproduceError, Reproduction, methods, report};
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pop-reproduce-test-{}-{name}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("pop-reproduce-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -19,7 +18,8 @@ fn full_run(cfg: &ReproduceConfig, out: &std::path::Path) -> reproduce::Results 
     let repro = Reproduction::prepare(cfg.clone(), out).expect("prepare");
     repro.run(&|_| {}).expect("run");
     let sc = cfg.scaling.as_ref().expect("ci has scaling");
-    let s = reproduce::scaling::measure(sc, repro.methods(), cfg.seed, &|_, _| {}).expect("scaling");
+    let s =
+        reproduce::scaling::measure(sc, repro.methods(), cfg.seed, &|_, _| {}).expect("scaling");
     reproduce::write_scaling(out, &s).expect("write scaling");
     let res = reproduce::summarize(cfg, out).expect("summarize");
     reproduce::write_report(
@@ -45,14 +45,20 @@ fn ci_reproduction_end_to_end() {
     let mut lines = summary.lines();
     assert_eq!(lines.next(), Some(report::SUMMARY_HEADER));
     let rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len(), cfg.suites.len() * cfg.budgets.len() * cfg.methods.len());
+    assert_eq!(
+        rows.len(),
+        cfg.suites.len() * cfg.budgets.len() * cfg.methods.len()
+    );
     for r in &rows {
         let cols: Vec<&str> = r.split(',').collect();
         assert_eq!(cols.len(), 11, "{r}");
         let mean_nr: f64 = cols[3].parse().expect("mean NR");
         assert!((-0.01..=1.0 + 1e-9).contains(&mean_nr), "{r}");
         if cols[2] == "pop" {
-            assert!(cols[7..].iter().all(|c| c.is_empty()), "POP's own row has no W/T/L: {r}");
+            assert!(
+                cols[7..].iter().all(|c| c.is_empty()),
+                "POP's own row has no W/T/L: {r}"
+            );
         } else {
             let w: usize = cols[7].parse().expect("wins");
             let t: usize = cols[8].parse().expect("ties");
@@ -71,20 +77,43 @@ fn ci_reproduction_end_to_end() {
             let p = out.join("records").join(&s.name).join(format!("{m}.jsonl"));
             let recs = reproduce::runner::read_records(&p).expect("records");
             let nf = if s.name == "vlse47" { 3 } else { 2 };
-            assert_eq!(recs.len(), nf * cfg.starts * cfg.budgets.len(), "{}", p.display());
+            assert_eq!(
+                recs.len(),
+                nf * cfg.starts * cfg.budgets.len(),
+                "{}",
+                p.display()
+            );
             for r in &recs {
                 assert_eq!(r.best.len(), r.budget);
                 let finite: Vec<f64> = r.best.iter().flatten().copied().collect();
-                assert!(finite.windows(2).all(|w| w[1] <= w[0]), "best-so-far must not rise");
+                assert!(
+                    finite.windows(2).all(|w| w[1] <= w[0]),
+                    "best-so-far must not rise"
+                );
             }
         }
     }
-    for f in ["results.md", "coco-vlse47.png", "coco-prior-2.png", "convergence-vlse47.png", "scaling.json", "timings.csv", "config.json"] {
+    for f in [
+        "results.md",
+        "coco-vlse47.png",
+        "coco-prior-2.png",
+        "convergence-vlse47.png",
+        "scaling.json",
+        "timings.csv",
+        "config.json",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let page = std::fs::read_to_string(out.join("results.md")).expect("page");
-    assert!(page.contains("## Headline") && page.contains("velo-style-es"), "page:\n{page}");
-    assert!(res.coco.iter().all(|c| c.fraction.windows(2).all(|w| w[1] >= w[0])));
+    assert!(
+        page.contains("## Headline") && page.contains("velo-style-es"),
+        "page:\n{page}"
+    );
+    assert!(
+        res.coco
+            .iter()
+            .all(|c| c.fraction.windows(2).all(|w| w[1] >= w[0]))
+    );
 
     // Same config again: every stage is skipped and the records are byte-identical.
     let before = std::fs::read(out.join("records/vlse47/pop.jsonl")).expect("read");
@@ -98,7 +127,10 @@ fn ci_reproduction_end_to_end() {
         })
         .expect("rerun");
     assert_eq!(skipped.into_inner(), cfg.suites.len() * cfg.methods.len());
-    assert_eq!(std::fs::read(out.join("records/vlse47/pop.jsonl")).expect("read"), before);
+    assert_eq!(
+        std::fs::read(out.join("records/vlse47/pop.jsonl")).expect("read"),
+        before
+    );
 
     // A deleted stage is recomputed identically (resume after an interruption, determinism).
     std::fs::remove_file(out.join("records/vlse47/pop.jsonl")).expect("rm");
@@ -125,9 +157,15 @@ fn ci_reproduction_end_to_end() {
     let mut other = cfg.clone();
     other.seed += 1;
     let err = Reproduction::prepare(other, &out).expect_err("foreign folder");
-    assert!(matches!(err, ReproduceError::ForeignResults { .. }), "{err}");
+    assert!(
+        matches!(err, ReproduceError::ForeignResults { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("nothing was overwritten"), "{err}");
-    assert_eq!(std::fs::read(out.join("config.json")).expect("manifest"), manifest);
+    assert_eq!(
+        std::fs::read(out.join("config.json")).expect("manifest"),
+        manifest
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -177,4 +215,76 @@ fn anytime_methods_are_prefixes_of_longer_runs() {
     assert!(!methods::is_anytime("pop", 2, 50));
     assert!(!methods::is_anytime("bo-gp-ei", 16, 50));
     assert!(methods::is_anytime("bo-gp-ei", 2, 50));
+}
+
+/// The binary: a miniature run through the CLI writes the results page and publishes it; bad
+/// input exits non-zero with the valid choices.
+#[test]
+fn cli_runs_and_rejects_bad_input() {
+    let bin = env!("CARGO_BIN_EXE_pop-reproduce");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = tmp("cli");
+    let docs = tmp("cli-docs");
+    let o = std::process::Command::new(bin)
+        .current_dir(&root)
+        .args(["run", "--config", "ci", "--out"])
+        .arg(&out)
+        .arg("--publish")
+        .arg(&docs)
+        .output()
+        .expect("start pop-reproduce");
+    assert!(
+        o.status.success(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("| vlse47 |"),
+        "headline on stdout:\n{stdout}"
+    );
+    for f in [
+        "results.md",
+        "results/summary.csv",
+        "results/vlse47.csv",
+        "results/coco-vlse47.png",
+    ] {
+        assert!(docs.join(f).is_file(), "{f} not published");
+    }
+    let page = std::fs::read_to_string(docs.join("results.md")).expect("page");
+    assert!(
+        page.contains("(results/coco-vlse47.png)"),
+        "images linked relative to the page"
+    );
+
+    let bad = tmp("bad.toml");
+    let ci = std::fs::read_to_string(root.join("crates/pop-train/presets/reproduce-ci.toml"))
+        .expect("ci preset");
+    std::fs::write(&bad, ci.replace("name = \"prior-2\"", "name = \"prior-3\"")).expect("write");
+    let o = std::process::Command::new(bin)
+        .current_dir(&root)
+        .args(["run", "--config"])
+        .arg(&bad)
+        .output()
+        .expect("start");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("prior-3") && err.contains("prior-32"), "{err}");
+
+    let o = std::process::Command::new(bin)
+        .current_dir(&root)
+        .args(["run", "--config", "quick", "--out"])
+        .arg(&out)
+        .output()
+        .expect("start");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a folder of another config is refused"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing was overwritten"));
+    for p in [out, docs, bad] {
+        let _ = std::fs::remove_dir_all(&p);
+        let _ = std::fs::remove_file(&p);
+    }
 }

@@ -46,6 +46,18 @@ enum Cmd {
         /// (`DOCS/results.md`, `DOCS/results/`).
         #[arg(long)]
         publish: Option<PathBuf>,
+        /// Only these suites (comma-separated: vlse47, prior-2, prior-8, prior-16, prior-32).
+        #[arg(long, value_delimiter = ',')]
+        suites: Option<Vec<String>>,
+        /// Only these methods (comma-separated keys, e.g. pop,adam-tuned,cmaes).
+        #[arg(long, value_delimiter = ',')]
+        methods: Option<Vec<String>>,
+        /// Only these budgets (comma-separated, ascending).
+        #[arg(long, value_delimiter = ',')]
+        budgets: Option<Vec<usize>>,
+        /// Start points per function.
+        #[arg(long)]
+        starts: Option<usize>,
     },
     /// Rewrite tables, pictures and results.md from an existing results folder.
     Report {
@@ -84,6 +96,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             pop_policy,
             velo_policy,
             publish,
+            suites,
+            methods,
+            budgets,
+            starts,
         } => {
             let mut cfg = ReproduceConfig::from_preset_or_file(&config)
                 .with_context(|| format!("loading the config `{config}`"))?;
@@ -93,8 +109,56 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(p) = velo_policy {
                 cfg.velo_policy = p;
             }
+            if let Some(names) = suites {
+                for n in &names {
+                    if !reproduce::config::SUITES.contains(&n.as_str()) {
+                        bail!(
+                            "unknown suite `{n}`; valid: {}",
+                            reproduce::config::SUITES.join(", ")
+                        );
+                    }
+                }
+                let old = std::mem::take(&mut cfg.suites);
+                cfg.suites = names
+                    .iter()
+                    .map(|n| {
+                        old.iter().find(|s| &s.name == n).cloned().unwrap_or(
+                            reproduce::SuiteConfig {
+                                name: n.clone(),
+                                functions: None,
+                                only: None,
+                            },
+                        )
+                    })
+                    .collect();
+            }
+            if let Some(m) = methods {
+                cfg.methods = m;
+            }
+            if let Some(b) = budgets {
+                cfg.budgets = b;
+            }
+            if let Some(s) = starts {
+                cfg.starts = s;
+            }
+            // Caps of methods no longer listed go; a cap above every budget is dropped.
+            let (methods_now, budgets_now) = (cfg.methods.clone(), cfg.budgets.clone());
+            cfg.max_budget.retain(|m, _| methods_now.contains(m));
+            for cap in cfg.max_budget.values_mut() {
+                if let Some(&b) = budgets_now.iter().rev().find(|&&b| b <= *cap) {
+                    *cap = b;
+                }
+            }
+            if let Err(e) = cfg.validate() {
+                bail!("{e}");
+            }
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
-            evaluate(cfg, &out, publish.as_deref(), &format!("pop-reproduce run --config {config}"))
+            evaluate(
+                cfg,
+                &out,
+                publish.as_deref(),
+                &format!("pop-reproduce run --config {config}"),
+            )
         }
         Cmd::Report { out, publish } => {
             let path = out.join("config.json");
@@ -102,7 +166,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("reading {}", path.display()))?;
             let manifest: reproduce::runner::Manifest = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a reproduction manifest", path.display()))?;
-            write_all(&manifest.config, &out, publish.as_deref(), None, "pop-reproduce report")
+            write_all(
+                &manifest.config,
+                &out,
+                publish.as_deref(),
+                None,
+                "pop-reproduce report",
+            )
         }
     }
 }
@@ -114,8 +184,8 @@ fn evaluate(
     command: &str,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let repro = Reproduction::prepare(cfg, out)
-        .with_context(|| format!("preparing {}", out.display()))?;
+    let repro =
+        Reproduction::prepare(cfg, out).with_context(|| format!("preparing {}", out.display()))?;
     let cfg = repro.config().clone();
     eprintln!(
         "pop-reproduce `{}` → {} ({} methods, budgets {:?}, {} starts, {} threads)",
@@ -132,7 +202,9 @@ fn evaluate(
     let n_stages = (cfg.suites.len() * cfg.methods.len()) as u64;
     let multi = MultiProgress::new();
     let overall = multi.add(ProgressBar::new(n_stages));
-    overall.set_style(style("stages {bar:30} {pos}/{len}  elapsed {elapsed}  {msg}")?);
+    overall.set_style(style(
+        "stages {bar:30} {pos}/{len}  elapsed {elapsed}  {msg}",
+    )?);
     let stage_style = style("  {msg:28} {bar:30} {pos}/{len} calls  {elapsed} < {eta}")?;
     let current: Mutex<Option<ProgressBar>> = Mutex::new(None);
     let on_event = |e: Event| match e {
@@ -156,7 +228,9 @@ fn evaluate(
             calls,
             skipped,
         } => {
-            let mut cur = current.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut cur = current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(b) = cur.take() {
                 b.finish_and_clear();
             }
@@ -205,7 +279,13 @@ fn evaluate(
         bar.finish_and_clear();
         reproduce::write_scaling(out, &s)?;
     }
-    write_all(&cfg, out, publish, Some(started.elapsed().as_secs_f64()), command)?;
+    write_all(
+        &cfg,
+        out,
+        publish,
+        Some(started.elapsed().as_secs_f64()),
+        command,
+    )?;
     eprintln!(
         "done in {:.1} min: {}",
         started.elapsed().as_secs_f64() / 60.0,
@@ -236,7 +316,10 @@ fn write_all(
                 (Some(o), _) => format!("only {}", o.join(", ")),
                 (None, Some(n)) if s.name == "vlse47" && n < 47 => format!("the first {n}"),
                 (None, Some(n)) if s.name != "vlse47" && n < pop_prior::EVAL_SET_SIZE => {
-                    format!("the first {n} of the {} test functions", pop_prior::EVAL_SET_SIZE)
+                    format!(
+                        "the first {n} of the {} test functions",
+                        pop_prior::EVAL_SET_SIZE
+                    )
                 }
                 _ => String::new(),
             };
@@ -265,7 +348,14 @@ fn write_all(
         policies,
         ..Default::default()
     };
-    let text = reproduce::write_report(&res, cfg, scaling.as_ref(), &out.join("results.md"), out, ctx.clone())?;
+    let text = reproduce::write_report(
+        &res,
+        cfg,
+        scaling.as_ref(),
+        &out.join("results.md"),
+        out,
+        ctx.clone(),
+    )?;
     if let Some(docs) = publish {
         reproduce::write_report(
             &res,

@@ -179,7 +179,11 @@ impl ReproduceConfig {
                 ));
             }
         }
-        if let Some(&b) = self.budgets.iter().find(|&&b| !(2..=MAX_BUDGET).contains(&b)) {
+        if let Some(&b) = self
+            .budgets
+            .iter()
+            .find(|&&b| !(2..=MAX_BUDGET).contains(&b))
+        {
             return Err(invalid(
                 "budgets",
                 b,
@@ -219,7 +223,10 @@ impl ReproduceConfig {
                 return Err(invalid(
                     "suites.functions",
                     n,
-                    format!("a prior test set has {} functions", pop_prior::EVAL_SET_SIZE),
+                    format!(
+                        "a prior test set has {} functions",
+                        pop_prior::EVAL_SET_SIZE
+                    ),
                 ));
             }
             if let Some(only) = &s.only {

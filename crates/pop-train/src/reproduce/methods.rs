@@ -64,7 +64,7 @@ impl std::fmt::Debug for EvalMethod {
 pub fn is_anytime(key: &str, max_dim: usize, min_budget: usize) -> bool {
     match key {
         "pop" | "velo-style-es" => false,
-        "bo-gp-ei" => 2 * max_dim + 1 <= min_budget.div_ceil(2),
+        "bo-gp-ei" => 2 * max_dim < min_budget.div_ceil(2),
         _ => true,
     }
 }
@@ -119,15 +119,13 @@ pub fn resolve(
         }
         "velo-style-es" => {
             let path = resolve_path(velo_policy);
-            Arc::new(
-                pop_baselines::velo::VeloStyle::load(&path).map_err(|e| {
-                    ReproduceError::Policy {
-                        method: key.into(),
-                        path: path.clone(),
-                        reason: e.to_string(),
-                    }
-                })?,
-            )
+            Arc::new(pop_baselines::velo::VeloStyle::load(&path).map_err(|e| {
+                ReproduceError::Policy {
+                    method: key.into(),
+                    path: path.clone(),
+                    reason: e.to_string(),
+                }
+            })?)
         }
         k if METHOD_KEYS.contains(&k) => {
             let mc = baseline(k)?;

@@ -64,7 +64,8 @@ pub fn write_report(
         }
         let p = data_dir.join(format!("coco-{suite}.png"));
         plots::coco(&p, suite, &curves, &cfg.methods)?;
-        ctx.images.push((format!("COCO-style curve, {suite}"), rel(&p)));
+        ctx.images
+            .push((format!("COCO-style curve, {suite}"), rel(&p)));
     }
     let conv_fns: Vec<String> = cfg
         .convergence_functions

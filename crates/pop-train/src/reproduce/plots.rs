@@ -105,7 +105,9 @@ pub fn coco(
                 ))
                 .map_err(|e| err(e.to_string()))?
                 .label(c.method.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
+                });
         }
         chart
             .configure_series_labels()
@@ -137,9 +139,13 @@ pub fn convergence(
         root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
         let panels = root.split_evenly((rows, cols));
         for (f, area) in functions.iter().zip(panels.iter()) {
-            let mine: Vec<&ConvergenceCurve> =
-                curves.iter().filter(|c| &c.function == f).collect();
-            let max_t = mine.iter().map(|c| c.median.len()).max().unwrap_or(2).max(2);
+            let mine: Vec<&ConvergenceCurve> = curves.iter().filter(|c| &c.function == f).collect();
+            let max_t = mine
+                .iter()
+                .map(|c| c.median.len())
+                .max()
+                .unwrap_or(2)
+                .max(2);
             let floor = 1e-10;
             let mut chart = ChartBuilder::on(area)
                 .caption(format!("{f}: median normalised regret"), ("sans-serif", 18))

@@ -240,12 +240,11 @@ impl Reproduction {
                 return Err(ReproduceError::ForeignResults { path: out, reason });
             }
         } else {
-            let json = serde_json::to_string_pretty(&manifest).map_err(|e| {
-                ReproduceError::Records {
+            let json =
+                serde_json::to_string_pretty(&manifest).map_err(|e| ReproduceError::Records {
                     path: path.clone(),
                     reason: e.to_string(),
-                }
-            })?;
+                })?;
             write_atomic(&path, json.as_bytes())?;
         }
         Ok(Self { cfg, out, methods })
@@ -304,7 +303,11 @@ impl Reproduction {
             return Ok(());
         };
         let anytime = methods::is_anytime(&m.key, suite.max_dim(), budgets[0]);
-        let run_budgets: Vec<usize> = if anytime { vec![max_b] } else { budgets.clone() };
+        let run_budgets: Vec<usize> = if anytime {
+            vec![max_b]
+        } else {
+            budgets.clone()
+        };
         let nf = suite.functions.len();
         let starts = self.cfg.starts;
         let calls = (nf * starts) as u64 * run_budgets.iter().sum::<usize>() as u64;
@@ -321,7 +324,9 @@ impl Reproduction {
                     });
                     return Ok(());
                 }
-                _ => tracing::warn!(path = %path.display(), "incomplete records file: running the stage again"),
+                _ => {
+                    tracing::warn!(path = %path.display(), "incomplete records file: running the stage again")
+                }
             }
         }
         on_event(Event::Stage {
@@ -362,8 +367,11 @@ impl Reproduction {
                 }
                 let f = &suite.functions[fi];
                 let name = &suite.function_names[fi];
-                let seed =
-                    harness::derive_seed(self.cfg.seed, &format!("run/{}/{name}", suite.name), s as u64);
+                let seed = harness::derive_seed(
+                    self.cfg.seed,
+                    &format!("run/{}/{name}", suite.name),
+                    s as u64,
+                );
                 let rec = harness::run(
                     f.as_ref(),
                     m.method.as_ref(),
@@ -425,10 +433,7 @@ impl Reproduction {
             text.push('\n');
         }
         write_atomic(&path, text.as_bytes())?;
-        let executed: Vec<&Record> = records
-            .iter()
-            .filter(|r| r.prefix_of.is_none())
-            .collect();
+        let executed: Vec<&Record> = records.iter().filter(|r| r.prefix_of.is_none()).collect();
         let timing = StageTiming {
             suite: suite.name.clone(),
             method: m.key.clone(),

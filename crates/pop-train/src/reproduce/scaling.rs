@@ -76,8 +76,12 @@ pub fn measure(
     let mut step_costs = Vec::new();
     for &d in &cfg.step_dims {
         let f = registry::build("sphere", Some(d))?;
-        let x0 = harness::start_points(f.bounds(), 1, harness::derive_seed(seed, "scaling", d as u64))
-            .remove(0);
+        let x0 = harness::start_points(
+            f.bounds(),
+            1,
+            harness::derive_seed(seed, "scaling", d as u64),
+        )
+        .remove(0);
         let reps = if d >= 256 { 1 } else { 3 };
         let mut row = Vec::new();
         for m in &timed {
@@ -109,8 +113,12 @@ pub fn measure(
         }
     }
     let f = registry::build(&cfg.large_function, Some(cfg.large_dim))?;
-    let x0 = harness::start_points(f.bounds(), 1, harness::derive_seed(seed, "scaling-large", 0))
-        .remove(0);
+    let x0 = harness::start_points(
+        f.bounds(),
+        1,
+        harness::derive_seed(seed, "scaling-large", 0),
+    )
+    .remove(0);
     let mut runs = Vec::new();
     for m in large {
         let r = harness::run(

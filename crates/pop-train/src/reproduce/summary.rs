@@ -97,10 +97,7 @@ pub fn summarize(cfg: &ReproduceConfig, out: &std::path::Path) -> Result<Results
             if cfg.budgets_of(m).is_empty() {
                 continue;
             }
-            let path = out
-                .join("records")
-                .join(&s.name)
-                .join(format!("{m}.jsonl"));
+            let path = out.join("records").join(&s.name).join(format!("{m}.jsonl"));
             if !path.exists() {
                 return Err(ReproduceError::Records {
                     path,
@@ -124,7 +121,9 @@ pub fn summarize(cfg: &ReproduceConfig, out: &std::path::Path) -> Result<Results
         let mut acc: BTreeMap<(usize, &str), Vec<f64>> = BTreeMap::new();
         for r in recs {
             if let Some(v) = r.regret() {
-                acc.entry((r.budget, r.function.as_str())).or_default().push(v);
+                acc.entry((r.budget, r.function.as_str()))
+                    .or_default()
+                    .push(v);
             }
         }
         for ((b, f), v) in acc {
@@ -172,10 +171,8 @@ pub fn summarize(cfg: &ReproduceConfig, out: &std::path::Path) -> Result<Results
                 let v: Vec<f64> = common.iter().map(|f| value(mi, f)).collect();
                 let (wtl, p) = match pop {
                     Some(pi) if pi != mi => {
-                        let diffs: Vec<f64> = common
-                            .iter()
-                            .map(|f| value(pi, f) - value(mi, f))
-                            .collect();
+                        let diffs: Vec<f64> =
+                            common.iter().map(|f| value(pi, f) - value(mi, f)).collect();
                         let w = diffs.iter().filter(|d| **d < -TIE_TOL).count();
                         let l = diffs.iter().filter(|d| **d > TIE_TOL).count();
                         let t = diffs.len() - w - l;
