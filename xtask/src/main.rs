@@ -50,6 +50,9 @@ enum Cmd {
         /// Also regenerate docs/results.md and docs/results/ from this run.
         #[arg(long)]
         publish: bool,
+        /// Build pop-train with `--features cuda` (PPO updates on the GPU; needs a CUDA driver).
+        #[arg(long)]
+        cuda: bool,
     },
 }
 
@@ -79,7 +82,8 @@ fn run(cli: Cli) -> Result<()> {
             paper,
             out,
             publish,
-        } => reproduce(&root, quick, paper, out, publish),
+            cuda,
+        } => reproduce(&root, quick, paper, out, publish, cuda),
     }
 }
 
@@ -91,8 +95,14 @@ fn reproduce(
     paper: bool,
     out: Option<PathBuf>,
     publish: bool,
+    cuda: bool,
 ) -> Result<()> {
     sysdeps::ensure()?;
+    if paper && !cuda {
+        eprintln!(
+            "note: --paper without --cuda trains the paper presets on the CPU (days); add --cuda on a GPU machine"
+        );
+    }
     let preset = if quick {
         "quick"
     } else if paper {
@@ -101,7 +111,11 @@ fn reproduce(
         "full"
     };
     step("building the release binaries (pop-train, pop-reproduce)");
-    cargo(root, &["build", "--release", "-p", "pop-train", "--bins"])?;
+    let mut build = vec!["build", "--release", "-p", "pop-train", "--bins"];
+    if cuda {
+        build.extend(["--features", "cuda"]);
+    }
+    cargo(root, &build)?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));

@@ -30,8 +30,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use pop_baselines::catalogue::MethodConfig;
-use pop_baselines::harness::{self, RunOptions, RunRecord, Task};
+use pop_baselines::harness::{self, RunOptions, RunRecord};
 use pop_baselines::velo::{VeloConfig, VeloRule, VeloStyle, WEIGHTS_FILE};
 use pop_baselines::{Method, OptimError};
 use pop_bench_fns::Objective;
@@ -678,52 +677,13 @@ impl EsTrainer {
         Ok(EsValidation { ni, loss })
     }
 
-    /// Adam's validation NI at its default and tuned learning rates (computed on first call).
+    /// Adam's validation NI at its default and tuned learning rates (computed on first call; the
+    /// same functions, starts and seeds as the POP trainer's baseline).
     pub fn adam_baseline(&mut self) -> Result<AdamBaseline, TrainError> {
         if let Some(a) = self.adam {
             return Ok(a);
         }
-        let tuning = pop_baselines::tuning::shipped()?;
-        let adam = tuning
-            .methods
-            .iter()
-            .find(|m| matches!(m.default, MethodConfig::Adam(_)))
-            .ok_or_else(|| TrainError::RunFile {
-                path: "data/tuned-hyperparameters.json".into(),
-                reason: "no Adam entry in the shipped tuning result".into(),
-            })?;
-        // Same seeds as the POP trainer's baseline (they matter only for failed starts).
-        let score_adam = |mc: &MethodConfig| -> Result<f64, TrainError> {
-            let tasks: Vec<Task<'_>> = self
-                .val_fns
-                .iter()
-                .zip(&self.val_starts)
-                .enumerate()
-                .map(|(i, (f, x0))| Task {
-                    objective: f as &dyn Objective,
-                    method: mc.method(),
-                    x0: x0.clone(),
-                    budget: self.cfg.horizon,
-                    seed: harness::derive_seed(VALIDATION_START_SEED, "adam", i as u64),
-                })
-                .collect();
-            let mut sum = 0.0;
-            for (r, f) in harness::run_all(&tasks, RunOptions::default())
-                .into_iter()
-                .zip(&self.val_fns)
-            {
-                let fs = f.f_star().unwrap_or(f64::NEG_INFINITY);
-                sum += r?.normalized_improvement(fs).unwrap_or(0.0);
-            }
-            Ok(sum / self.val_fns.len() as f64)
-        };
-        let a = AdamBaseline {
-            default_lr: adam.default.learning_rate().unwrap_or(f64::NAN),
-            default_ni: score_adam(&adam.default)?,
-            tuned_lr: adam.tuned.learning_rate().unwrap_or(f64::NAN),
-            tuned_ni: score_adam(&adam.tuned)?,
-        };
-        tracing::info!(?a, "Adam validation baseline");
+        let a = crate::trainer::adam_baseline(&self.val_fns, &self.val_starts, self.cfg.horizon)?;
         self.adam = Some(a);
         Ok(a)
     }

@@ -25,11 +25,10 @@ use pop_baselines::catalogue::MethodConfig;
 use pop_baselines::harness::{self, RunOptions, Task};
 use pop_bench_fns::Objective;
 use pop_model::{FastPolicy, Policy};
-
-use crate::backend::TrainBackend;
 use pop_prior::{Prior, PriorSample, Split};
 use serde::{Deserialize, Serialize};
 
+use crate::backend::TrainBackend;
 use crate::config::TrainConfig;
 use crate::error::{TrainError, io_err};
 use crate::ppo::{self, LossStats, PolicyOptimizer};
@@ -326,45 +325,7 @@ impl Trainer {
         if let Some(a) = self.adam {
             return Ok(a);
         }
-        let tuning = pop_baselines::tuning::shipped()?;
-        let adam = tuning
-            .methods
-            .iter()
-            .find(|m| matches!(m.default, MethodConfig::Adam(_)))
-            .ok_or_else(|| TrainError::RunFile {
-                path: "data/tuned-hyperparameters.json".into(),
-                reason: "no Adam entry in the shipped tuning result".into(),
-            })?;
-        let score = |mc: &MethodConfig| -> Result<f64, TrainError> {
-            let tasks: Vec<Task<'_>> = self
-                .val_fns
-                .iter()
-                .zip(&self.val_starts)
-                .enumerate()
-                .map(|(i, (f, x0))| Task {
-                    objective: f as &dyn Objective,
-                    method: mc.method(),
-                    x0: x0.clone(),
-                    budget: self.cfg.horizon,
-                    seed: harness::derive_seed(VALIDATION_START_SEED, "adam", i as u64),
-                })
-                .collect();
-            let recs = harness::run_all(&tasks, RunOptions::default());
-            let mut sum = 0.0;
-            for (r, f) in recs.into_iter().zip(&self.val_fns) {
-                let r = r?;
-                let fs = f.f_star().unwrap_or(f64::NEG_INFINITY);
-                sum += r.normalized_improvement(fs).unwrap_or(0.0);
-            }
-            Ok(sum / self.val_fns.len() as f64)
-        };
-        let a = AdamBaseline {
-            default_lr: adam.default.learning_rate().unwrap_or(f64::NAN),
-            default_ni: score(&adam.default)?,
-            tuned_lr: adam.tuned.learning_rate().unwrap_or(f64::NAN),
-            tuned_ni: score(&adam.tuned)?,
-        };
-        tracing::info!(?a, "Adam validation baseline");
+        let a = adam_baseline(&self.val_fns, &self.val_starts, self.cfg.horizon)?;
         self.adam = Some(a);
         Ok(a)
     }
@@ -531,4 +492,54 @@ fn ppo_log_std(policy: &Policy<TrainBackend>) -> f64 {
         .iter::<f32>()
         .next()
         .map_or(f64::NAN, f64::from)
+}
+
+/// Adam's mean NI on validation functions `fns` from `starts` (one each) at `horizon` calls, at its
+/// default and its tuned learning rate (`data/tuned-hyperparameters.json`). Shared by the PPO and
+/// the ES trainers, so that both logs compare with the same numbers.
+pub(crate) fn adam_baseline(
+    fns: &[PriorSample],
+    starts: &[Vec<f64>],
+    horizon: usize,
+) -> Result<AdamBaseline, TrainError> {
+    let tuning = pop_baselines::tuning::shipped()?;
+    let adam = tuning
+        .methods
+        .iter()
+        .find(|m| matches!(m.default, MethodConfig::Adam(_)))
+        .ok_or_else(|| TrainError::RunFile {
+            path: "data/tuned-hyperparameters.json".into(),
+            reason: "no Adam entry in the shipped tuning result".into(),
+        })?;
+    let score = |mc: &MethodConfig| -> Result<f64, TrainError> {
+        let tasks: Vec<Task<'_>> = fns
+            .iter()
+            .zip(starts)
+            .enumerate()
+            .map(|(i, (f, x0))| Task {
+                objective: f as &dyn Objective,
+                method: mc.method(),
+                x0: x0.clone(),
+                budget: horizon,
+                seed: harness::derive_seed(VALIDATION_START_SEED, "adam", i as u64),
+            })
+            .collect();
+        let mut sum = 0.0;
+        for (r, f) in harness::run_all(&tasks, RunOptions::default())
+            .into_iter()
+            .zip(fns)
+        {
+            let fs = f.f_star().unwrap_or(f64::NEG_INFINITY);
+            sum += r?.normalized_improvement(fs).unwrap_or(0.0);
+        }
+        Ok(sum / fns.len().max(1) as f64)
+    };
+    let a = AdamBaseline {
+        default_lr: adam.default.learning_rate().unwrap_or(f64::NAN),
+        default_ni: score(&adam.default)?,
+        tuned_lr: adam.tuned.learning_rate().unwrap_or(f64::NAN),
+        tuned_ni: score(&adam.tuned)?,
+    };
+    tracing::info!(?a, "Adam validation baseline");
+    Ok(a)
 }

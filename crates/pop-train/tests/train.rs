@@ -40,6 +40,9 @@ fn untimed(mut m: Vec<UpdateMetrics>) -> Vec<UpdateMetrics> {
     for x in &mut m {
         x.env_steps_per_s = 0.0;
         x.update_s = 0.0;
+        x.sample_s = 0.0;
+        x.rollout_s = 0.0;
+        x.ppo_s = 0.0;
     }
     m
 }

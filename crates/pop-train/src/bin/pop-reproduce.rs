@@ -153,11 +153,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("{e}");
             }
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
+            let argv: Vec<String> = std::env::args().skip(1).collect();
             evaluate(
                 cfg,
                 &out,
                 publish.as_deref(),
-                &format!("pop-reproduce run --config {config}"),
+                &format!("pop-reproduce {}", argv.join(" ")),
             )
         }
         Cmd::Report { out, publish } => {
@@ -166,13 +167,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("reading {}", path.display()))?;
             let manifest: reproduce::runner::Manifest = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a reproduction manifest", path.display()))?;
-            write_all(
-                &manifest.config,
-                &out,
-                publish.as_deref(),
-                None,
-                "pop-reproduce report",
-            )
+            // The page keeps the command and wall time of the evaluation that made the records.
+            let info: Option<serde_json::Value> =
+                std::fs::read_to_string(out.join("run-info.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok());
+            let command = info
+                .as_ref()
+                .and_then(|v| v["command"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "pop-reproduce report".into());
+            let wall_s = info.as_ref().and_then(|v| v["wall_s"].as_f64());
+            write_all(&manifest.config, &out, publish.as_deref(), wall_s, &command)
         }
     }
 }
@@ -207,6 +212,14 @@ fn evaluate(
     )?);
     let stage_style = style("  {msg:28} {bar:30} {pos}/{len} calls  {elapsed} < {eta}")?;
     let current: Mutex<Option<ProgressBar>> = Mutex::new(None);
+    // Plain lines when stderr is not a terminal (logs, CI), above the bars when it is.
+    let say = |line: String| {
+        if multi.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            let _ = multi.println(line);
+        }
+    };
     let on_event = |e: Event| match e {
         Event::BuildingSuite { suite } => overall.set_message(format!("building {suite}")),
         Event::SuiteReady {
@@ -219,7 +232,7 @@ fn evaluate(
             } else {
                 scope_note
             };
-            let _ = multi.println(format!("{suite}: {functions} functions ({scope})"));
+            say(format!("{suite}: {functions} functions ({scope})"));
             overall.set_message(suite);
         }
         Event::Stage {
@@ -236,8 +249,11 @@ fn evaluate(
             }
             overall.inc(1);
             if skipped {
-                let _ = multi.println(format!("  {suite}/{method}: done already, skipped"));
+                say(format!("  {suite}/{method}: done already, skipped"));
             } else {
+                if multi.is_hidden() {
+                    eprintln!("  {suite}/{method}: {calls} oracle calls");
+                }
                 let b = multi.add(ProgressBar::new(calls));
                 b.set_style(stage_style.clone());
                 b.set_message(format!("{suite}/{method}"));
@@ -279,13 +295,11 @@ fn evaluate(
         bar.finish_and_clear();
         reproduce::write_scaling(out, &s)?;
     }
-    write_all(
-        &cfg,
-        out,
-        publish,
-        Some(started.elapsed().as_secs_f64()),
-        command,
-    )?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let info = serde_json::json!({ "command": command, "wall_s": wall_s });
+    std::fs::write(out.join("run-info.json"), info.to_string())
+        .with_context(|| format!("writing {}", out.join("run-info.json").display()))?;
+    write_all(&cfg, out, publish, Some(wall_s), command)?;
     eprintln!(
         "done in {:.1} min: {}",
         started.elapsed().as_secs_f64() / 60.0,

@@ -113,7 +113,7 @@ pub fn coco(
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .label_font(("sans-serif", 13))
-            .background_style(WHITE.mix(0.85))
+            .background_style(WHITE.mix(0.6))
             .border_style(BLACK)
             .draw()
             .map_err(|e| err(e.to_string()))?;
@@ -183,7 +183,7 @@ pub fn convergence(
                 .configure_series_labels()
                 .position(SeriesLabelPosition::LowerLeft)
                 .label_font(("sans-serif", 10))
-                .background_style(WHITE.mix(0.8))
+                .background_style(WHITE.mix(0.5))
                 .border_style(BLACK)
                 .draw()
                 .map_err(|e| err(e.to_string()))?;
