@@ -26,7 +26,6 @@
 //!   resumed run repeats the straight run bit for bit, whatever the thread count.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -773,14 +772,7 @@ impl EsTrainer {
             evals_per_s: evals as f64 / es_s.max(1e-9),
             iteration_s: started.elapsed().as_secs_f64(),
         };
-        let path = self.out.join("metrics.jsonl");
-        let line = serde_json::to_string(&m).map_err(json_err(&path))?;
-        let mut f = fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
-        writeln!(f, "{line}").map_err(io_err(&path))?;
+        crate::trainer::append_jsonl(&self.out.join("metrics.jsonl"), &m)?;
         tracing::debug!(?m, "iteration");
         Ok(Some(m))
     }

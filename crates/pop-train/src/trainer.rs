@@ -436,14 +436,7 @@ impl Trainer {
             rollout_s: roll_s,
             ppo_s,
         };
-        let path = self.out.join("metrics.jsonl");
-        let line = serde_json::to_string(&m).map_err(json_err(&path))?;
-        let mut f = fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
-        writeln!(f, "{line}").map_err(io_err(&path))?;
+        append_jsonl(&self.out.join("metrics.jsonl"), &m)?;
         tracing::debug!(?m, "update");
         Ok(Some(m))
     }
@@ -492,6 +485,17 @@ fn ppo_log_std(policy: &Policy<TrainBackend>) -> f64 {
         .iter::<f32>()
         .next()
         .map_or(f64::NAN, f64::from)
+}
+
+/// Appends one JSON line to `path` (the `metrics.jsonl` of a run folder).
+pub(crate) fn append_jsonl(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
+    let line = serde_json::to_string(value).map_err(json_err(path))?;
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(io_err(path))?;
+    writeln!(f, "{line}").map_err(io_err(path))
 }
 
 /// Adam's mean NI on validation functions `fns` from `starts` (one each) at `horizon` calls, at its
