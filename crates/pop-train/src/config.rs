@@ -188,50 +188,75 @@ pub struct TrainConfig {
     pub prior: PriorConfig,
 }
 
+/// Parses `text` (TOML, or JSON when `json`) into a config; `source_name` names it in errors.
+pub(crate) fn parse_config<T: serde::de::DeserializeOwned>(
+    text: &str,
+    source_name: &str,
+    json: bool,
+) -> Result<T, TrainError> {
+    let parsed = if json {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|reason| TrainError::ConfigParse {
+        source_name: source_name.to_string(),
+        reason,
+    })
+}
+
+/// Loads a config from one of `presets` (name → TOML text) or from a TOML/JSON file (by
+/// extension); `what` names the kind of preset in errors. Not validated.
+pub(crate) fn load_preset_or_file<T: serde::de::DeserializeOwned>(
+    name_or_path: &str,
+    presets: &[(&str, &str)],
+    what: &str,
+) -> Result<T, TrainError> {
+    let names: Vec<&str> = presets.iter().map(|(n, _)| *n).collect();
+    if let Some((name, text)) = presets.iter().find(|(n, _)| *n == name_or_path) {
+        return parse_config(text, &format!("{what} `{name}`"), false);
+    }
+    let path = Path::new(name_or_path);
+    if !path.exists() {
+        return Err(TrainError::ConfigParse {
+            source_name: name_or_path.to_string(),
+            reason: format!("neither a {what} {names:?} nor an existing file"),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(crate::error::io_err(path))?;
+    parse_config(
+        &text,
+        name_or_path,
+        path.extension().is_some_and(|e| e == "json"),
+    )
+}
+
+const TRAIN_PRESETS: &[(&str, &str)] = &[("smoke", SMOKE), ("quick", QUICK), ("paper", PAPER)];
+
 impl TrainConfig {
     /// Parses TOML text; `source_name` names it in errors. Validates.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Self, TrainError> {
-        let cfg: Self = toml::from_str(text).map_err(|e| TrainError::ConfigParse {
-            source_name: source_name.to_string(),
-            reason: e.to_string(),
-        })?;
+        let cfg: Self = parse_config(text, source_name, false)?;
         cfg.validate()?;
         Ok(cfg)
     }
 
     /// A preset by name (`smoke`, `quick`, `paper`).
     pub fn preset(name: &str) -> Result<Self, TrainError> {
-        let text = match name {
-            "smoke" => SMOKE,
-            "quick" => QUICK,
-            "paper" => PAPER,
-            _ => {
-                return Err(TrainError::ConfigParse {
-                    source_name: name.to_string(),
-                    reason: format!("unknown preset; presets are {PRESETS:?}"),
-                });
-            }
-        };
-        Self::from_toml(text, &format!("preset `{name}`"))
+        if !PRESETS.contains(&name) {
+            return Err(TrainError::ConfigParse {
+                source_name: name.to_string(),
+                reason: format!("unknown preset; presets are {PRESETS:?}"),
+            });
+        }
+        Self::from_preset_or_file(name)
     }
 
-    /// A preset name, or else a path to a TOML (or JSON, by extension) file.
+    /// A preset name, or else a path to a TOML (or JSON, by extension) file. Validates.
     pub fn from_preset_or_file(name_or_path: &str) -> Result<Self, TrainError> {
-        if PRESETS.contains(&name_or_path) {
-            return Self::preset(name_or_path);
-        }
-        let path = Path::new(name_or_path);
-        let text = std::fs::read_to_string(path).map_err(crate::error::io_err(path))?;
-        if path.extension().is_some_and(|e| e == "json") {
-            let cfg: Self = serde_json::from_str(&text).map_err(|e| TrainError::ConfigParse {
-                source_name: name_or_path.to_string(),
-                reason: e.to_string(),
-            })?;
-            cfg.validate()?;
-            Ok(cfg)
-        } else {
-            Self::from_toml(&text, name_or_path)
-        }
+        let cfg: Self = load_preset_or_file(name_or_path, TRAIN_PRESETS, "preset")?;
+        cfg.validate()?;
+        Ok(cfg)
     }
 
     /// Checks every field; the error names the field.

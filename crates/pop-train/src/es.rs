@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{TrainError, io_err};
 use crate::rollout::uniform_starts;
-use crate::trainer::{AdamBaseline, VALIDATION_START_SEED, write_atomic};
+use crate::trainer::{AdamBaseline, VALIDATION_START_SEED, json_err, write_atomic};
 
 /// The `smoke` ES preset (seconds; used by tests).
 pub const ES_SMOKE: &str = include_str!("../presets/es-smoke.toml");
@@ -149,53 +149,32 @@ pub struct EsConfig {
 impl EsConfig {
     /// Parses TOML text; `source_name` names it in errors. Validates.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Self, TrainError> {
-        let cfg: Self = toml::from_str(text).map_err(|e| TrainError::ConfigParse {
-            source_name: source_name.to_string(),
-            reason: e.to_string(),
-        })?;
+        let cfg: Self = crate::config::parse_config(text, source_name, false)?;
         cfg.validate()?;
         Ok(cfg)
     }
 
     /// A preset by name (`smoke`, `quick`, `paper`).
     pub fn preset(name: &str) -> Result<Self, TrainError> {
-        let text = match name {
-            "smoke" => ES_SMOKE,
-            "quick" => ES_QUICK,
-            "paper" => ES_PAPER,
-            _ => {
-                return Err(TrainError::ConfigParse {
-                    source_name: name.to_string(),
-                    reason: format!("unknown ES preset; presets are {ES_PRESETS:?}"),
-                });
-            }
-        };
-        Self::from_toml(text, &format!("ES preset `{name}`"))
-    }
-
-    /// A preset name, or else a path to a TOML (or JSON, by extension) file.
-    pub fn from_preset_or_file(name_or_path: &str) -> Result<Self, TrainError> {
-        if ES_PRESETS.contains(&name_or_path) {
-            return Self::preset(name_or_path);
-        }
-        let path = Path::new(name_or_path);
-        if !path.exists() {
+        if !ES_PRESETS.contains(&name) {
             return Err(TrainError::ConfigParse {
-                source_name: name_or_path.to_string(),
-                reason: format!("neither an ES preset {ES_PRESETS:?} nor an existing file"),
+                source_name: name.to_string(),
+                reason: format!("unknown ES preset; presets are {ES_PRESETS:?}"),
             });
         }
-        let text = fs::read_to_string(path).map_err(io_err(path))?;
-        if path.extension().is_some_and(|e| e == "json") {
-            let cfg: Self = serde_json::from_str(&text).map_err(|e| TrainError::ConfigParse {
-                source_name: name_or_path.to_string(),
-                reason: e.to_string(),
-            })?;
-            cfg.validate()?;
-            Ok(cfg)
-        } else {
-            Self::from_toml(&text, name_or_path)
-        }
+        Self::from_preset_or_file(name)
+    }
+
+    /// A preset name, or else a path to a TOML (or JSON, by extension) file. Validates.
+    pub fn from_preset_or_file(name_or_path: &str) -> Result<Self, TrainError> {
+        let presets = [
+            ("smoke", ES_SMOKE),
+            ("quick", ES_QUICK),
+            ("paper", ES_PAPER),
+        ];
+        let cfg: Self = crate::config::load_preset_or_file(name_or_path, &presets, "ES preset")?;
+        cfg.validate()?;
+        Ok(cfg)
     }
 
     /// Checks every field; the error names the field.
@@ -452,13 +431,6 @@ fn unbits(x: &[u64]) -> Vec<f64> {
     x.iter().map(|&b| f64::from_bits(b)).collect()
 }
 
-fn json_err(path: &Path) -> impl FnOnce(serde_json::Error) -> TrainError + '_ {
-    move |e| TrainError::RunFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
-}
-
 /// An ES meta-training run bound to its run folder.
 pub struct EsTrainer {
     cfg: EsConfig,
@@ -482,19 +454,7 @@ impl EsTrainer {
     pub fn new(cfg: EsConfig, out: impl Into<PathBuf>) -> Result<Self, TrainError> {
         cfg.validate()?;
         let out = out.into();
-        if out.join("checkpoint").exists() {
-            return Err(TrainError::Resume {
-                path: out,
-                reason:
-                    "the folder already holds a checkpoint: resume it, or choose another folder"
-                        .into(),
-            });
-        }
-        fs::create_dir_all(&out).map_err(io_err(&out))?;
-        let cfg_path = out.join("config.json");
-        let json = serde_json::to_string_pretty(&cfg).map_err(json_err(&cfg_path))?;
-        write_atomic(&cfg_path, json.as_bytes())?;
-        write_atomic(&out.join("metrics.jsonl"), b"")?;
+        crate::trainer::create_run_folder(&out, &cfg)?;
         let rule = VeloRule::initial(
             cfg.rule,
             harness::derive_seed(cfg.seed, "es-init", 0),

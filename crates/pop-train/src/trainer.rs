@@ -122,7 +122,24 @@ fn optimizer(cfg: &TrainConfig) -> PolicyOptimizer {
     AdamConfig::new().with_grad_clipping(clip).init()
 }
 
-fn json_err(path: &Path) -> impl FnOnce(serde_json::Error) -> TrainError + '_ {
+/// Creates a fresh run folder: refuses one that holds a checkpoint (it must be resumed), writes
+/// `config.json` and an empty `metrics.jsonl`. Shared by the PPO and the ES trainers.
+pub(crate) fn create_run_folder(out: &Path, cfg: &impl Serialize) -> Result<(), TrainError> {
+    if out.join("checkpoint").exists() {
+        return Err(TrainError::Resume {
+            path: out.to_path_buf(),
+            reason: "the folder already holds a checkpoint: resume it, or choose another folder"
+                .into(),
+        });
+    }
+    fs::create_dir_all(out).map_err(io_err(out))?;
+    let cfg_path = out.join("config.json");
+    let json = serde_json::to_string_pretty(cfg).map_err(json_err(&cfg_path))?;
+    write_atomic(&cfg_path, json.as_bytes())?;
+    write_atomic(&out.join("metrics.jsonl"), b"")
+}
+
+pub(crate) fn json_err(path: &Path) -> impl FnOnce(serde_json::Error) -> TrainError + '_ {
     move |e| TrainError::RunFile {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -168,20 +185,7 @@ impl Trainer {
     pub fn new(cfg: TrainConfig, out: impl Into<PathBuf>) -> Result<Self, TrainError> {
         cfg.validate()?;
         let out = out.into();
-        if out.join("checkpoint").exists() {
-            return Err(TrainError::Resume {
-                path: out,
-                reason:
-                    "the folder already holds a checkpoint: resume it, or choose another folder"
-                        .into(),
-            });
-        }
-        fs::create_dir_all(&out).map_err(io_err(&out))?;
-        let cfg_path = out.join("config.json");
-        let json = serde_json::to_string_pretty(&cfg).map_err(json_err(&cfg_path))?;
-        write_atomic(&cfg_path, json.as_bytes())?;
-        let metrics = out.join("metrics.jsonl");
-        write_atomic(&metrics, b"")?;
+        create_run_folder(&out, &cfg)?;
         let device = Default::default();
         // burn's backend RNG is global: seed and initialise under a lock, so that concurrent
         // trainers in one process (tests) cannot interleave and change each other's weights.

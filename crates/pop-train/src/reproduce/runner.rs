@@ -408,21 +408,11 @@ impl Reproduction {
                 })
             })
             .collect();
+        // `collect` keeps the job order (function, start, budget): the file order is fixed.
         let mut records = Vec::with_capacity(expected);
         for r in results {
             records.extend(r?);
         }
-        records.sort_by_key(|r| {
-            (
-                suite
-                    .function_names
-                    .iter()
-                    .position(|n| *n == r.function)
-                    .unwrap_or(usize::MAX),
-                r.start,
-                r.budget,
-            )
-        });
         let mut text = String::new();
         for r in &records {
             let line = serde_json::to_string(r).map_err(|e| ReproduceError::Records {
