@@ -110,11 +110,23 @@ fn reproduce(
     } else {
         "full"
     };
-    step("building the release binaries (pop-train, pop-reproduce)");
-    let mut build = vec!["build", "--release", "-p", "pop-train", "--bins"];
-    if cuda {
-        build.extend(["--features", "cuda"]);
+    // `--quick` evaluates the shipped policies: only pop-eval (no burn) is built. Training also
+    // builds pop-train.
+    let mut build = vec!["build", "--release", "-p", "pop-eval", "--bins"];
+    if !quick {
+        build.extend(["-p", "pop-train"]);
+        if cuda {
+            build.extend(["--features", "pop-train/cuda"]);
+        }
     }
+    step(&format!(
+        "building the release binaries ({})",
+        if quick {
+            "pop-reproduce"
+        } else {
+            "pop-train, pop-reproduce"
+        }
+    ));
     cargo(root, &build)?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -198,7 +210,13 @@ fn test(root: &Path, no_lint: bool) -> Result<()> {
             ],
         )?;
     }
-    step("cargo test");
+    step("cargo doc (warnings denied: broken intra-doc links fail)");
+    cargo_env(
+        root,
+        &["doc", "--workspace", "--no-deps"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    step("cargo test (unit, integration and rustdoc examples)");
     cargo(root, &["test", "--workspace"])?;
     step("all checks passed");
     Ok(())
@@ -210,9 +228,15 @@ fn step(what: &str) {
 
 /// Runs `cargo ARGS` in the workspace root, failing on a non-zero exit.
 fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    cargo_env(root, args, &[])
+}
+
+/// [`cargo`] with extra environment variables.
+fn cargo_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root)
         .status()
         .with_context(|| format!("could not start `{cargo}`"))?;

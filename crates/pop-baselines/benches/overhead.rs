@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pop_baselines::catalogue::MethodConfig;
-use pop_baselines::harness::{RunOptions, run};
 use pop_bench_fns::{Objective, registry};
+use pop_optim::harness::{RunOptions, run};
 
 const BUDGET: usize = 100;
 

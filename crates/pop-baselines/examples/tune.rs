@@ -11,9 +11,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use pop_baselines::catalogue::MethodConfig;
-use pop_baselines::harness::{RunOptions, Task, derive_seed, run_all, start_points};
 use pop_baselines::tuning::{TunedMethod, TuningProtocol, TuningResult, default_grid};
 use pop_bench_fns::Objective;
+use pop_optim::harness::{RunOptions, Task, run_all, start_points};
+use pop_optim::seed::derive_seed;
 use pop_prior::{Prior, PriorConfig, Split};
 
 const SEED: u64 = 20_260_601;

@@ -40,8 +40,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::tpe::normal;
-use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
+use pop_optim::special::normal;
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// Stopping tolerance of the hyperparameter search: the max-norm of the projected gradient of
 /// the negative log marginal likelihood in log-hyperparameters (a change of the likelihood far
@@ -743,7 +743,7 @@ impl Optimizer for BoRun {
     }
 
     fn tell(&mut self, eval: &Evaluation<'_>) -> Result<(), OptimError> {
-        crate::method::check_tell(&self.name, self.pending, eval.z.len(), self.dim)?;
+        crate::check_tell(&self.name, self.pending, eval.z.len(), self.dim)?;
         self.pending = false;
         self.push(eval.z, eval.value);
         Ok(())

@@ -11,7 +11,7 @@ use crate::bo::BoConfig;
 use crate::first_order::{AdamConfig, GdConfig, LbfgsConfig, MomentumConfig, RmsPropConfig};
 use crate::gradient_free::{CmaEsConfig, DeConfig, GaConfig, RandomSearchConfig};
 use crate::tpe::TpeConfig;
-use crate::{Method, OptimError};
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// Any baseline method with its hyperparameters. Serialised with a `"method"` tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,26 @@ pub const KINDS: &[&str] = &[
     "bo-gp-ei",
     "tpe",
 ];
+
+/// A `MethodConfig` is itself a [`Method`]: the typed registry an evaluation resolves names with
+/// needs no wrapper.
+impl Method for MethodConfig {
+    fn name(&self) -> String {
+        self.method().name()
+    }
+
+    fn uses_gradient(&self) -> bool {
+        self.method().uses_gradient()
+    }
+
+    fn start(
+        &self,
+        ctx: &RunContext,
+        first: &Evaluation<'_>,
+    ) -> Result<Box<dyn Optimizer>, OptimError> {
+        self.method().start(ctx, first)
+    }
+}
 
 impl MethodConfig {
     /// The configured method.

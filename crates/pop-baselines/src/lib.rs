@@ -1,16 +1,27 @@
 //! # pop-baselines
 //!
-//! The optimizer vocabulary of POP, the evaluation harness, and every baseline of the paper.
+//! Every baseline POP is compared with, each a [`pop_optim::Method`] with its own typed config:
+//! gradient methods with tuned learning rates and L-BFGS ([`first_order`]), random search, GA,
+//! DE and CMA-ES ([`gradient_free`]), GP-EI Bayesian optimisation ([`bo`]) and TPE ([`tpe`]).
+//! [`catalogue::MethodConfig`] is the serde enum over all of them (the typed registry an
+//! evaluation resolves method names with); [`tuning`] reads the learning rates tuned on the
+//! prior's validation split.
 //!
-//! * [`Method`] is a configured optimizer (its typed hyperparameters, a [`Method::name`] that encodes
-//!   them, whether it uses gradients); [`Method::start`] begins one run and returns an [`Optimizer`],
-//!   an ask/tell state machine. The trained POP policy is just another `Method`.
-//! * The [`harness`] — not the optimizer — counts oracle calls, stops the method exactly at the
-//!   budget, clips to the box, handles NaN/inf from the objective, and records the trajectory.
-//! * Every method works in the canonical box `z ∈ [−1, 1]^d` (see [`space`]): the harness maps
-//!   points and gradients, so one learning rate means the same thing on every function.
-//! * [`velo`]: `velo-style-es`, a VeLO-style learned per-coordinate MLP update rule (meta-trained
-//!   with evolution strategies by `pop-train es`), loaded from a weights file or run folder.
+//! The vocabulary (the `Method`/`Optimizer` traits, the harness, z-space, metrics, conformance
+//! tests) and the two learned optimizers live in `pop-optim`, which needs neither LAPACK nor burn;
+//! this crate adds LAPACK through `pop-prior` (BO's GP posterior).
+//!
+//! ```
+//! use pop_baselines::catalogue::MethodConfig;
+//! use pop_optim::harness::{run, RunOptions};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let f = pop_bench_fns::registry::build("branin", None)?;
+//! let adam = MethodConfig::default_of("adam")?.with_learning_rate(0.1);
+//! let rec = run(&f, &adam, &[0.0, 5.0], 50, 7, RunOptions::default())?;
+//! assert!(rec.final_best() < rec.f0.unwrap());
+//! # Ok(())
+//! # }
+//! ```
 #![warn(
     missing_docs,
     clippy::unwrap_used,
@@ -20,16 +31,32 @@
 
 pub mod bo;
 pub mod catalogue;
-mod error;
 pub mod first_order;
 pub mod gradient_free;
-pub mod harness;
-mod method;
-pub mod space;
-pub mod testing;
 pub mod tpe;
 pub mod tuning;
-pub mod velo;
 
-pub use error::OptimError;
-pub use method::{Evaluation, Method, Optimizer, RunContext};
+use pop_optim::OptimError;
+
+/// The contract checks of a model-based `tell` (BO, TPE): a pending `ask` and a point of the run's
+/// dimension; otherwise [`OptimError::Internal`](pop_optim::OptimError::Internal) naming `method`.
+pub(crate) fn check_tell(
+    method: &str,
+    pending: bool,
+    got: usize,
+    dim: usize,
+) -> Result<(), OptimError> {
+    if !pending {
+        return Err(OptimError::Internal {
+            method: method.to_string(),
+            reason: "tell without a pending ask".into(),
+        });
+    }
+    if got != dim {
+        return Err(OptimError::Internal {
+            method: method.to_string(),
+            reason: format!("told a point of length {got} in dimension {dim}"),
+        });
+    }
+    Ok(())
+}

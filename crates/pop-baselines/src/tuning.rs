@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::OptimError;
 use crate::catalogue::MethodConfig;
+use pop_optim::OptimError;
 
 /// How the learning rates were chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,10 +4,10 @@
 //! (Optuna 5.0.0, numpy 2.4, Python 3.11), run on this machine; see each test.
 
 use pop_baselines::bo::BoConfig;
-use pop_baselines::harness::{RunOptions, run, start_points};
 use pop_baselines::tpe::TpeConfig;
-use pop_baselines::{Method, testing};
 use pop_bench_fns::Objective;
+use pop_optim::harness::{RunOptions, run, start_points};
+use pop_optim::{Method, testing};
 
 /// Final best values of `method` on `f` over `seeds` runs, each from its own uniform start.
 fn finals(f: &dyn Objective, method: &dyn Method, budget: usize, seeds: u64) -> Vec<f64> {

@@ -4,10 +4,10 @@
 use pop_baselines::first_order::{
     AdamConfig, GdConfig, LbfgsConfig, MomentumConfig, RmsPropConfig,
 };
-use pop_baselines::harness::{RunOptions, run};
-use pop_baselines::testing::conformance;
-use pop_baselines::{Evaluation, Method, OptimError, RunContext};
 use pop_bench_fns::{Bounds, Objective};
+use pop_optim::harness::{RunOptions, run};
+use pop_optim::testing::conformance;
+use pop_optim::{Evaluation, Method, OptimError, RunContext};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

@@ -4,10 +4,10 @@
 use pop_baselines::gradient_free::{
     CmaEsConfig, DeConfig, DeInit, DeStrategy, GaConfig, RandomSearchConfig,
 };
-use pop_baselines::harness::{RunOptions, RunRecord, run};
-use pop_baselines::testing::conformance;
-use pop_baselines::{Method, OptimError};
 use pop_bench_fns::Objective;
+use pop_optim::harness::{RunOptions, RunRecord, run};
+use pop_optim::testing::conformance;
+use pop_optim::{Method, OptimError};
 
 #[test]
 fn random_search_conforms() {

@@ -2,9 +2,9 @@
 //! depend on the thread count.
 
 use pop_baselines::catalogue::MethodConfig;
-use pop_baselines::harness::{RunOptions, RunRecord, Task, run, run_all, start_points};
-use pop_baselines::{OptimError, testing};
 use pop_bench_fns::{Bounds, Objective, registry};
+use pop_optim::harness::{RunOptions, RunRecord, Task, run, run_all, start_points};
+use pop_optim::{OptimError, testing};
 
 fn strip_times(mut r: RunRecord) -> RunRecord {
     r.wall_time_s = 0.0;
@@ -137,16 +137,16 @@ fn conformance_rejects_a_broken_method() {
     // A method that always asks the same point fails "reduces a quadratic".
     struct Stuck;
     struct StuckRun;
-    impl pop_baselines::Optimizer for StuckRun {
+    impl pop_optim::Optimizer for StuckRun {
         fn ask(&mut self, z: &mut [f64]) -> Result<(), OptimError> {
             z.fill(-0.9);
             Ok(())
         }
-        fn tell(&mut self, _: &pop_baselines::Evaluation<'_>) -> Result<(), OptimError> {
+        fn tell(&mut self, _: &pop_optim::Evaluation<'_>) -> Result<(), OptimError> {
             Ok(())
         }
     }
-    impl pop_baselines::Method for Stuck {
+    impl pop_optim::Method for Stuck {
         fn name(&self) -> String {
             "stuck".into()
         }
@@ -155,9 +155,9 @@ fn conformance_rejects_a_broken_method() {
         }
         fn start(
             &self,
-            _: &pop_baselines::RunContext,
-            _: &pop_baselines::Evaluation<'_>,
-        ) -> Result<Box<dyn pop_baselines::Optimizer>, OptimError> {
+            _: &pop_optim::RunContext,
+            _: &pop_optim::Evaluation<'_>,
+        ) -> Result<Box<dyn pop_optim::Optimizer>, OptimError> {
             Ok(Box::new(StuckRun))
         }
     }

@@ -82,6 +82,39 @@ impl Bounds {
             *xi = self.lower[i] + t[i] * (self.upper[i] - self.lower[i]);
         }
     }
+
+    /// The canonical-box map every optimizer works in: writes `z = 2 (x − l)/(u − l) − 1`, so
+    /// that the box becomes `[−1, 1]^d`. Reads `min(len(x), len(z), d)` coordinates.
+    pub fn to_z(&self, x: &[f64], z: &mut [f64]) {
+        for (i, (zi, xi)) in z.iter_mut().zip(x).enumerate().take(self.dim()) {
+            let (l, u) = (self.lower[i], self.upper[i]);
+            *zi = 2.0 * (xi - l) / (u - l) - 1.0;
+        }
+    }
+
+    /// The inverse of [`to_z`](Self::to_z): writes `x = l + (z + 1)(u − l)/2`, exactly `l` for
+    /// `z ≤ −1` and exactly `u` for `z ≥ 1` (so a clipped iterate never leaves the box by
+    /// rounding).
+    pub fn to_x(&self, z: &[f64], x: &mut [f64]) {
+        for (i, (xi, &zi)) in x.iter_mut().zip(z).enumerate().take(self.dim()) {
+            let (l, u) = (self.lower[i], self.upper[i]);
+            *xi = if zi <= -1.0 {
+                l
+            } else if zi >= 1.0 {
+                u
+            } else {
+                l + 0.5 * (zi + 1.0) * (u - l)
+            };
+        }
+    }
+
+    /// The chain rule of [`to_x`](Self::to_x) in place: turns `∂f/∂x` into
+    /// `∂f/∂z_i = ∂f/∂x_i · (u_i − l_i)/2`.
+    pub fn grad_to_z(&self, grad: &mut [f64]) {
+        for (i, gi) in grad.iter_mut().enumerate().take(self.dim()) {
+            *gi *= 0.5 * (self.upper[i] - self.lower[i]);
+        }
+    }
 }
 
 /// A box-bounded objective `f: [l, u]^d → ℝ` with an exact gradient.

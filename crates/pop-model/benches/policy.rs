@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 use criterion::{Criterion, criterion_group, criterion_main};
-use pop_model::{CpuBackend, FastPolicy, N_FEATURES, Policy, PolicyConfig, TrainBackend};
+use pop_model::{CpuBackend, N_FEATURES, Policy, PolicyConfig, PolicyInit, TrainBackend};
 
 const DIMS: [usize; 3] = [2, 32, 1024];
 const HISTORIES: [usize; 4] = [16, 64, 100, 256];
@@ -110,7 +110,7 @@ fn burn_flex(_: &mut Criterion) {}
 fn fast(c: &mut Criterion) {
     let device = Default::default();
     let policy = policy::<CpuBackend>(&device);
-    let fast = FastPolicy::from_policy(&policy).expect("export");
+    let fast = pop_model::export_fast(&policy).expect("export");
     for (name, fast) in [
         ("fast", fast.clone()),
         ("fast_seq", fast.with_parallel_min_rows(usize::MAX)),

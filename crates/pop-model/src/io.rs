@@ -1,28 +1,40 @@
-//! Saving and loading a policy folder: `config.json` (the [`PolicyConfig`]) and `weights.mpk`
-//! (burn's named MessagePack record, full precision). Each file is written to a temporary file in
-//! the same folder, flushed, and renamed over the old one, so a reader never sees half a file.
+//! Saving and loading a policy.
+//!
+//! * [`Policy::save_weights_dir`]: the shipped, evaluated form — `config.json` and
+//!   `weights.safetensors`, read without burn by `pop_optim::pop::FastPolicy::load_dir`.
+//! * [`Policy::save_dir`] / [`Policy::load_dir`]: the training checkpoint form — `config.json`
+//!   and [`CHECKPOINT_WEIGHTS_FILE`] (burn's named MessagePack record, full precision, with the
+//!   parameter ids that the optimizer state refers to, so a resumed run is bit-identical).
+//!
+//! Each file is written to a temporary file in the same folder, flushed, and renamed over the old
+//! one, so a reader never sees half a file.
 
 use std::fs;
-use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 use burn::tensor::{Tensor, backend::Backend};
 
-use crate::config::PolicyConfig;
-use crate::error::ModelError;
-use crate::policy::Policy;
+use pop_optim::pop::{CONFIG_FILE, PolicyError as ModelError, load_config};
 
-/// File name of the configuration inside a policy folder.
-pub const CONFIG_FILE: &str = "config.json";
-/// File name of the weights inside a policy folder.
-pub const WEIGHTS_FILE: &str = "weights.mpk";
+use crate::export::export_fast;
+use crate::policy::{Policy, PolicyInit};
+
+/// File name of the weights inside a checkpoint's policy folder (burn's record).
+pub const CHECKPOINT_WEIGHTS_FILE: &str = "weights.mpk";
+const WEIGHTS_FILE: &str = CHECKPOINT_WEIGHTS_FILE;
 
 type WeightsRecorder = NamedMpkBytesRecorder<FullPrecisionSettings>;
 
 impl<B: Backend> Policy<B> {
+    /// Writes the shipped form of the policy into `dir`: `config.json` and
+    /// `weights.safetensors` (see `pop_optim::pop::weights`), each atomically.
+    pub fn save_weights_dir(&self, dir: impl AsRef<Path>) -> Result<(), ModelError> {
+        export_fast(self)?.save_dir(dir)
+    }
+
     /// Writes `config.json` and `weights.mpk` into `dir` (created if needed), each atomically.
     pub fn save_dir(&self, dir: impl AsRef<Path>) -> Result<(), ModelError> {
         let dir = dir.as_ref();
@@ -96,66 +108,10 @@ impl<B: Backend> Policy<B> {
     }
 }
 
-/// Reads and validates `config.json` of a policy folder (see [`PolicyConfig::from_json`]).
-pub fn load_config(dir: &Path) -> Result<PolicyConfig, ModelError> {
-    let path = dir.join(CONFIG_FILE);
-    let text = fs::read_to_string(&path).map_err(|e| ModelError::ConfigFile {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    let config = parse_config(&text).map_err(|reason| ModelError::ConfigFile {
-        path: path.clone(),
-        reason,
-    })?;
-    config.validate()?;
-    Ok(config)
-}
-
-impl PolicyConfig {
-    /// Parses a configuration from JSON and validates it. Fields left out take their defaults
-    /// (so files written before a field existed still load); unknown fields are an error.
-    pub fn from_json(text: &str) -> Result<Self, ModelError> {
-        let config = parse_config(text).map_err(|reason| ModelError::InvalidConfig { reason })?;
-        config.validate()?;
-        Ok(config)
-    }
-}
-
-/// JSON → config with the defaults filled in and unknown top-level fields refused (burn's
-/// `Config` derive requires every field and ignores unknown ones).
-fn parse_config(text: &str) -> Result<PolicyConfig, String> {
-    let given: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let serde_json::Value::Object(given) = given else {
-        return Err("expected a JSON object".into());
-    };
-    let mut merged = serde_json::to_value(PolicyConfig::new()).map_err(|e| e.to_string())?;
-    let serde_json::Value::Object(fields) = &mut merged else {
-        return Err("the default config is not a JSON object".into());
-    };
-    for (key, value) in given {
-        match fields.get_mut(&key) {
-            Some(slot) => *slot = value,
-            None => return Err(format!("unknown field `{key}`")),
-        }
-    }
-    serde_json::from_value(merged).map_err(|e| e.to_string())
-}
-
-/// Writes `bytes` to `path` through a temporary sibling file and a rename.
+/// Writes `bytes` to `path` atomically (see `pop_optim::fsutil`).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
-    let io = |p: &Path| {
-        let p: PathBuf = p.to_path_buf();
-        move |source| ModelError::Io { path: p, source }
-    };
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let mut file = fs::File::create(&tmp).map_err(io(&tmp))?;
-    file.write_all(bytes).map_err(io(&tmp))?;
-    file.sync_all().map_err(io(&tmp))?;
-    drop(file);
-    fs::rename(&tmp, path).map_err(io(path))?;
-    Ok(())
+    pop_optim::fsutil::write_atomic(path, bytes)
+        .map_err(|(path, source)| ModelError::Io { path, source })
 }
 
 /// Shapes of every float parameter in visiting order, and whether all values are finite.

@@ -1,26 +1,28 @@
 //! # pop-model
 //!
 //! The transformer policy of POP (Prior-fitted Optimizer Policies) in burn 0.21: it reads an
-//! optimisation trajectory and predicts a step size for every coordinate.
+//! optimisation trajectory and predicts a step size for every coordinate. This crate is what
+//! *training* needs; *running* a trained policy needs only `pop-optim` (no burn).
 //!
-//! * [`features`]: a [`Trajectory`] in z-space becomes one token per (step, coordinate), with a
-//!   causal scale that makes the tokens invariant to `f ↦ a·f + b` (`a > 0`) and to the box;
-//!   also the box ↔ z conversions and the update rule [`update_z`].
-//! * [`PolicyConfig`] / [`Policy`]: linear token embedding plus time embedding, pre-norm blocks of
-//!   causal multi-head self-attention over time per coordinate (weights shared by all
-//!   coordinates, so any `d` works), optional permutation-equivariant cross-coordinate mixing, a
-//!   Gaussian head over `u = ln η` and a critic. [`Policy::forward`] runs whole sequences
-//!   (training), [`Policy::step`] one step with a key/value cache (inference, O(t) per step).
-//! * [`FastPolicy`]: the same inference step in plain f32, exported from a [`Policy`],
-//!   allocation-free per step; much faster than burn for one step of this small network.
-//! * [`Policy::save_dir`] / [`Policy::load_dir`]: a folder with `config.json` (the
-//!   [`PolicyConfig`], including its [`FeatureConfig`]) and `weights.mpk`, written atomically.
+//! * [`features`]: the featurisation of `pop_optim::pop::features` (re-exported: a
+//!   [`Trajectory`] in z-space becomes one token per (step, coordinate), invariant to
+//!   `f ↦ a·f + b` and to the box; the update rule [`update_z`]) plus the tensor builders
+//!   [`features_tensor`] and [`token_tensor`].
+//! * [`PolicyConfig`] (defined in `pop-optim`) / [`Policy`]: linear token embedding plus time
+//!   embedding, pre-norm blocks of causal multi-head self-attention over time per coordinate
+//!   (weights shared by all coordinates, so any `d` works), optional permutation-equivariant
+//!   cross-coordinate mixing, a Gaussian head over `u = ln η` and a critic. [`PolicyInit::init`]
+//!   builds it; [`Policy::forward`] runs whole sequences (training), [`Policy::step`] one step
+//!   with a key/value cache.
+//! * [`export_fast`]: the same inference step as the plain-f32 [`FastPolicy`] of `pop-optim`.
+//! * [`Policy::save_weights_dir`]: the shipped form (`config.json` + `weights.safetensors`);
+//!   [`Policy::save_dir`] / [`Policy::load_dir`]: the checkpoint form (burn's record).
 //!
 //! Backends: [`CpuBackend`] (burn-ndarray) by default, [`TrainBackend`] (autodiff over it) for
 //! training; `FlexBackend` (feature `flex`) and `CudaBackend` (feature `cuda`) optionally.
 //!
 //! ```
-//! use pop_model::{CpuBackend, PolicyConfig, Trajectory, features_tensor};
+//! use pop_model::{CpuBackend, PolicyConfig, PolicyInit, Trajectory, features_tensor};
 //! let device = Default::default();
 //! let policy = PolicyConfig::small(16, 1, 2).init::<CpuBackend>(&device).unwrap();
 //! let mut tr = Trajectory::new(2, 10).unwrap();
@@ -37,22 +39,21 @@
     clippy::print_stderr
 )]
 
-mod config;
-mod error;
-pub mod fast;
+mod export;
 pub mod features;
 mod io;
 mod policy;
 
-pub use config::{PolicyConfig, TimeEmbedding};
-pub use error::ModelError;
-pub use fast::{FastCache, FastPolicy};
+pub use export::{export_fast, named_tensors};
 pub use features::{
-    FeatureConfig, N_FEATURES, Trajectory, evaluate_in_z, features_tensor, grad_x_to_z,
-    token_tensor, update_z, x_to_z, z_to_x,
+    FeatureConfig, N_FEATURES, Trajectory, evaluate_in_z, features_tensor, token_tensor, update_z,
 };
-pub use io::{CONFIG_FILE, WEIGHTS_FILE, load_config};
-pub use policy::{Block, KeyValue, Policy, PolicyCache, PolicyOutput, sinusoidal_table};
+pub use io::CHECKPOINT_WEIGHTS_FILE;
+pub use policy::{Block, KeyValue, Policy, PolicyCache, PolicyInit, PolicyOutput};
+pub use pop_optim::pop::{
+    CONFIG_FILE, FastCache, FastPolicy, PolicyConfig, PolicyError as ModelError, TimeEmbedding,
+    WEIGHTS_FILE, load_config, sinusoidal_table,
+};
 
 /// The default CPU backend (burn-ndarray, f32).
 pub type CpuBackend = burn::backend::NdArray<f32>;

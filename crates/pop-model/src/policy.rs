@@ -11,8 +11,7 @@ use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, Linea
 use burn::tensor::activation::{gelu_approximate, softmax};
 use burn::tensor::{Bool, Tensor, TensorData, backend::Backend};
 
-use crate::config::{PolicyConfig, TimeEmbedding};
-use crate::error::ModelError;
+use pop_optim::pop::{PolicyConfig, PolicyError as ModelError, TimeEmbedding, sinusoidal_table};
 
 /// Score given to masked (future) positions before the softmax; `exp` of it is exactly 0 in f32.
 const MASKED_SCORE: f32 = -1.0e9;
@@ -179,10 +178,16 @@ impl<B: Backend> PolicyCache<B> {
     }
 }
 
-impl PolicyConfig {
+/// Builds the burn module of a [`PolicyConfig`] (the config itself lives in `pop-optim`, which
+/// has no burn): `PolicyConfig::small(16, 1, 2).init::<CpuBackend>(&device)`.
+pub trait PolicyInit {
     /// Builds a freshly initialised policy on `device` (burn's initialisers; seed the backend
     /// with `B::seed` for reproducible weights).
-    pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Policy<B>, ModelError> {
+    fn init<B: Backend>(&self, device: &B::Device) -> Result<Policy<B>, ModelError>;
+}
+
+impl PolicyInit for PolicyConfig {
+    fn init<B: Backend>(&self, device: &B::Device) -> Result<Policy<B>, ModelError> {
         self.validate()?;
         let dm = self.d_model;
         let block = || Block {
@@ -246,20 +251,6 @@ impl<B: Backend> ModuleVisitor<B> for Materialize {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
         let _ = param.val();
     }
-}
-
-/// The sinusoidal time table, `len` rows of `d_model` (row-major):
-/// `PE[s, 2i] = sin(s / 10000^(2i/d_model))`, `PE[s, 2i+1] = cos(…)`.
-pub fn sinusoidal_table(len: usize, d_model: usize) -> Vec<f32> {
-    let mut out = vec![0.0_f32; len * d_model];
-    for s in 0..len {
-        for j in 0..d_model {
-            let freq = 10000_f64.powf(-((j - j % 2) as f64) / d_model as f64);
-            let angle = s as f64 * freq;
-            out[s * d_model + j] = if j % 2 == 0 { angle.sin() } else { angle.cos() } as f32;
-        }
-    }
-    out
 }
 
 impl<B: Backend> Policy<B> {

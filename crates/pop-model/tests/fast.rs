@@ -3,7 +3,9 @@
 mod common;
 
 use common::*;
-use pop_model::{FastPolicy, ModelError, N_FEATURES, Policy, PolicyConfig, TimeEmbedding};
+use pop_model::{
+    FastPolicy, ModelError, N_FEATURES, Policy, PolicyConfig, TimeEmbedding, export_fast,
+};
 
 /// Tolerance of FastPolicy against the burn full forward (absolute, f32).
 const TOL: f32 = 1e-5;
@@ -36,7 +38,7 @@ fn check(policy: &Policy<B>, fast: &FastPolicy, b: usize, d: usize, t: usize, se
 fn fast_policy_equals_burn_forward() {
     for mixing in [false, true] {
         let policy = small_policy(mixing, 20);
-        let fast = FastPolicy::from_policy(&policy).unwrap();
+        let fast = export_fast(&policy).unwrap();
         check(&policy, &fast, 2, 3, 20, 1);
         // The parallel path gives the same numbers.
         check(
@@ -50,20 +52,13 @@ fn fast_policy_equals_burn_forward() {
     }
     let sinusoidal = small_config(false).with_time_embedding(TimeEmbedding::Sinusoidal);
     let policy = sinusoidal.init_seeded(21);
-    check(
-        &policy,
-        &FastPolicy::from_policy(&policy).unwrap(),
-        1,
-        2,
-        16,
-        3,
-    );
+    check(&policy, &export_fast(&policy).unwrap(), 1, 2, 16, 3);
 }
 
 #[test]
 fn fast_policy_equals_burn_forward_at_default_size() {
     let policy = PolicyConfig::new().init_seeded(22);
-    let fast = FastPolicy::from_policy(&policy).unwrap();
+    let fast = export_fast(&policy).unwrap();
     check(&policy, &fast, 1, 2, 40, 4);
     assert!((fast.log_std() as f64 - policy.config().init_log_std).abs() < 1e-6);
 }
@@ -71,7 +66,7 @@ fn fast_policy_equals_burn_forward_at_default_size() {
 #[test]
 fn truncate_replays_a_step() {
     let policy = small_policy(true, 23);
-    let fast = FastPolicy::from_policy(&policy).unwrap();
+    let fast = export_fast(&policy).unwrap();
     let mut rng = SplitMix(5);
     let (b, d) = (1, 3);
     let mut cache = fast.new_cache_with_capacity(b, d, 8).unwrap();
@@ -91,7 +86,7 @@ fn truncate_replays_a_step() {
 #[test]
 fn fast_policy_rejects_wrong_inputs() {
     let policy = small_policy(false, 24);
-    let fast = FastPolicy::from_policy(&policy).unwrap();
+    let fast = export_fast(&policy).unwrap();
     let mut cache = fast.new_cache_with_capacity(1, 2, 2).unwrap();
     let (mut m, mut v) = (vec![0.0; 2], vec![0.0; 1]);
     // d mismatch with the cache (3 coordinates given).
@@ -136,7 +131,7 @@ fn fast_policy_rejects_wrong_inputs() {
         Err(ModelError::HistoryTooLong { .. })
     ));
     // A cache from a differently shaped policy.
-    let other = FastPolicy::from_policy(
+    let other = export_fast(
         &PolicyConfig::small(8, 1, 2)
             .with_max_history(32)
             .init_seeded(1),

@@ -7,8 +7,8 @@ use common::*;
 use pop_bench_fns::{Bounds, Objective};
 use pop_model::features::{compress, feature};
 use pop_model::{
-    FastPolicy, FeatureConfig, ModelError, N_FEATURES, Trajectory, evaluate_in_z, features_tensor,
-    grad_x_to_z, update_z, x_to_z, z_to_x,
+    FeatureConfig, ModelError, N_FEATURES, Trajectory, evaluate_in_z, export_fast, features_tensor,
+    update_z,
 };
 use proptest::prelude::*;
 
@@ -289,17 +289,17 @@ fn box_conversions_round_trip_and_chain_rule() {
     ];
     let mut z = vec![0.0; 3];
     let mut x2 = vec![0.0; 3];
-    x_to_z(&f.bounds, &x, &mut z).unwrap();
+    f.bounds.to_z(&x, &mut z);
     assert!(z.iter().all(|v| (-1.0..=1.0).contains(v)));
-    z_to_x(&f.bounds, &z, &mut x2).unwrap();
+    f.bounds.to_x(&z, &mut x2);
     for i in 0..3 {
         assert!((x[i] - x2[i]).abs() < 1e-12);
     }
     // ∂f/∂z against central differences in z.
     let (mut xb, mut gx, mut gz) = (vec![0.0; 3], vec![0.0; 3], vec![0.0; 3]);
     evaluate_in_z(&f, &z, &mut xb, &mut gx, &mut gz).unwrap();
-    let mut gz2 = vec![0.0; 3];
-    grad_x_to_z(&f.bounds, &gx, &mut gz2).unwrap();
+    let mut gz2 = gx.clone();
+    f.bounds.grad_to_z(&mut gz2);
     assert_eq!(gz, gz2);
     let h = 1e-6;
     for i in 0..3 {
@@ -316,7 +316,7 @@ fn box_conversions_round_trip_and_chain_rule() {
         );
     }
     assert!(matches!(
-        x_to_z(&f.bounds, &x[..2], &mut z),
+        evaluate_in_z(&f, &z[..2], &mut xb, &mut gx, &mut gz),
         Err(ModelError::DimensionMismatch { .. })
     ));
 }
@@ -365,7 +365,7 @@ fn rollout_with_fast_policy_matches_burn_and_stays_in_box() {
     let d = 2;
     let f = bowl(&mut rng, d);
     let policy = small_policy(false, 12);
-    let fast = FastPolicy::from_policy(&policy).unwrap();
+    let fast = export_fast(&policy).unwrap();
     let cfg = FeatureConfig::default();
     let budget = 15;
     let mut tr = Trajectory::new(d, budget).unwrap();

@@ -5,7 +5,10 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use pop_model::{CONFIG_FILE, ModelError, N_FEATURES, Policy, TimeEmbedding, WEIGHTS_FILE};
+use pop_model::{
+    CHECKPOINT_WEIGHTS_FILE as WEIGHTS_FILE, CONFIG_FILE, ModelError, N_FEATURES, Policy,
+    TimeEmbedding,
+};
 
 /// A fresh, empty folder under the target directory's temp area.
 fn scratch_dir(name: &str) -> PathBuf {
@@ -138,4 +141,53 @@ fn missing_or_corrupt_files_give_clear_errors() {
 
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&other_dir);
+}
+
+/// The shipped form (`config.json` + `weights.safetensors`) loads without burn into a
+/// `FastPolicy` identical to the exported module, writes the same bytes twice, and refuses a
+/// truncated file or the weights of another shape with an error that names the problem.
+#[test]
+fn safetensors_weights_round_trip_and_errors() {
+    use pop_model::{FastPolicy, WEIGHTS_FILE as SAFETENSORS_FILE, export_fast};
+    for (k, cfg) in [
+        small_config(false),
+        small_config(true).with_time_embedding(TimeEmbedding::Sinusoidal),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = scratch_dir(&format!("safetensors{k}"));
+        let policy = cfg.init_seeded(50 + k as u64);
+        policy.save_weights_dir(&dir).unwrap();
+        let bytes = std::fs::read(dir.join(SAFETENSORS_FILE)).unwrap();
+        let fast = FastPolicy::load_dir(&dir).unwrap();
+        let exported = export_fast(&policy).unwrap();
+        assert_eq!(fast.to_named(), exported.to_named());
+        assert_eq!(fast.config(), policy.config());
+        policy.save_weights_dir(&dir).unwrap();
+        assert_eq!(std::fs::read(dir.join(SAFETENSORS_FILE)).unwrap(), bytes);
+
+        std::fs::write(dir.join(SAFETENSORS_FILE), &bytes[..bytes.len() / 2]).unwrap();
+        let err = FastPolicy::load_dir(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("corrupt weights") && err.contains(SAFETENSORS_FILE),
+            "{err}"
+        );
+
+        let other = scratch_dir(&format!("safetensors-other{k}"));
+        small_config(false)
+            .with_d_model(8)
+            .with_d_ff(32)
+            .init_seeded(1)
+            .save_weights_dir(&other)
+            .unwrap();
+        std::fs::copy(other.join(SAFETENSORS_FILE), dir.join(SAFETENSORS_FILE)).unwrap();
+        let err = FastPolicy::load_dir(&dir).unwrap_err().to_string();
+        assert!(err.contains("shape"), "{err}");
+        std::fs::remove_file(dir.join(SAFETENSORS_FILE)).unwrap();
+        let err = FastPolicy::load_dir(&dir).unwrap_err().to_string();
+        assert!(err.contains("missing weights file"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&other);
+    }
 }

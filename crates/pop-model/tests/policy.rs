@@ -7,8 +7,8 @@ use burn::module::{AutodiffModule, Module};
 use burn::tensor::{Tensor, backend::Backend};
 use common::*;
 use pop_model::{
-    FeatureConfig, ModelError, N_FEATURES, PolicyConfig, TimeEmbedding, TrainBackend, Trajectory,
-    features_tensor,
+    FeatureConfig, ModelError, N_FEATURES, PolicyConfig, PolicyInit, TimeEmbedding, TrainBackend,
+    Trajectory, features_tensor,
 };
 
 /// Tolerance of comparisons between mathematically equal computations in f32.

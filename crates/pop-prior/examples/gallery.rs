@@ -8,7 +8,7 @@ use std::error::Error;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use pop_bench_fns::Objective;
-use pop_prior::rng::derive_seed;
+use pop_prior::rng::child_seed;
 use pop_prior::{KernelKind, KernelWeights, PriorConfig, PriorSample};
 
 const COLS: usize = 4;
@@ -141,7 +141,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     root.fill(&WHITE)?;
     for (row, (label, config)) in fams.iter().enumerate() {
         for col in 0..COLS {
-            let seed = derive_seed(args.seed, (row * COLS + col) as u64);
+            let seed = child_seed(args.seed, (row * COLS + col) as u64);
             let f = PriorSample::generate(seed, 2, config)?;
             let x0 = (GAP + col as u32 * (PANEL + GAP)) as i32;
             let y0 = (GAP + row as u32 * (PANEL + TITLE + GAP) + TITLE) as i32;

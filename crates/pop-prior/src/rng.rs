@@ -1,27 +1,14 @@
 //! Seed derivation and the crate's random number generator.
 //!
 //! Every random draw in this crate comes from a [`ChaCha8Rng`] seeded explicitly from a `u64`;
-//! child seeds are derived with [`derive_seed`] (SplitMix64 mixing), so any object can be
+//! child seeds are derived with [`child_seed`] (SplitMix64 mixing, defined once in `pop_optim::seed`), so any object can be
 //! regenerated alone from its seed. No thread-local or OS randomness is used anywhere.
 
 use rand::SeedableRng;
 pub use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-/// The SplitMix64 output function (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
-pub const fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// The seed of child `index` of `parent`: `splitmix64(splitmix64(parent) ^ splitmix64(index + 1))`.
-///
-/// Distinct `(parent, index)` pairs give (with overwhelming probability) unrelated seeds.
-pub const fn derive_seed(parent: u64, index: u64) -> u64 {
-    splitmix64(splitmix64(parent) ^ splitmix64(index.wrapping_add(1)))
-}
+pub use pop_optim::seed::{child_seed, splitmix64};
 
 /// The generator for `seed`: `ChaCha8Rng::seed_from_u64(seed)`.
 pub fn rng_from_seed(seed: u64) -> ChaCha8Rng {
@@ -70,9 +57,9 @@ mod tests {
 
     #[test]
     fn derived_seeds_differ_and_repeat() {
-        assert_eq!(derive_seed(1, 2), derive_seed(1, 2));
-        assert_ne!(derive_seed(1, 2), derive_seed(2, 1));
-        assert_ne!(derive_seed(0, 0), derive_seed(0, 1));
+        assert_eq!(child_seed(1, 2), child_seed(1, 2));
+        assert_ne!(child_seed(1, 2), child_seed(2, 1));
+        assert_ne!(child_seed(0, 0), child_seed(0, 1));
         let mut a = rng_from_seed(7);
         let mut b = rng_from_seed(7);
         assert_eq!(normal(&mut a).to_bits(), normal(&mut b).to_bits());

@@ -13,7 +13,7 @@ use crate::kernel::{Kernel, KernelKind, LengthScales};
 use crate::linalg::JitterPolicy;
 use crate::quadratic::{Quadratic, QuadraticParams};
 use crate::rff::RffGp;
-use crate::rng::{categorical, derive_seed, log_uniform, rng_from_seed, uniform, uniform_in};
+use crate::rng::{categorical, child_seed, log_uniform, rng_from_seed, uniform, uniform_in};
 use crate::splits::{EVAL_SET_SIZE, Split, function_seed};
 
 /// Largest dimension a prior sample may have.
@@ -321,7 +321,7 @@ fn generate_checked(seed: u64, d: usize, c: &PriorConfig) -> Result<PriorSample,
     })?;
 
     // Meta draws.
-    let mut meta = rng_from_seed(derive_seed(seed, 0));
+    let mut meta = rng_from_seed(child_seed(seed, 0));
     let family = match categorical(&mut meta, &[c.p_gp_only, c.p_quadratic_only, c.p_mixture]) {
         0 => Family::Gp,
         1 => Family::Quadratic,
@@ -358,7 +358,7 @@ fn generate_checked(seed: u64, d: usize, c: &PriorConfig) -> Result<PriorSample,
             LengthScales::Isotropic(ls_iso)
         };
         let kernel = Kernel::new(kind, c.gp_variance, ls, d)?;
-        let mut rng = rng_from_seed(derive_seed(seed, 1));
+        let mut rng = rng_from_seed(child_seed(seed, 1));
         if d <= c.exact_max_dim {
             let anchors = anchor_points(c.anchor_design, c.n_anchors, d, &mut rng);
             let policy = JitterPolicy {
@@ -386,7 +386,7 @@ fn generate_checked(seed: u64, d: usize, c: &PriorConfig) -> Result<PriorSample,
 
     // Quadratic part.
     let quadratic = if weight > 0.0 {
-        let mut rng = rng_from_seed(derive_seed(seed, 2));
+        let mut rng = rng_from_seed(child_seed(seed, 2));
         let params = QuadraticParams {
             condition_max: c.condition_max,
             max_eigenvalue: c.quadratic_max_eigenvalue,
@@ -480,7 +480,7 @@ fn search_minimum(
         }
         (c.fstar_polish_starts, 0.5 * 2.0 / (c.fstar_grid - 1) as f64)
     } else {
-        let mut rng = rng_from_seed(derive_seed(seed, 3));
+        let mut rng = rng_from_seed(child_seed(seed, 3));
         let cand = uniform_points(c.fstar_candidates, d, &mut rng);
         match gp {
             Some(GpComponent::Rff(r)) => {

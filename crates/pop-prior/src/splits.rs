@@ -1,11 +1,11 @@
 //! The fixed splits of the prior: a training stream and validation/test sets.
 //!
 //! Function `index` of split `s` in dimension `d` has the seed
-//! `derive_seed(derive_seed(s.master_seed(), d), index)` ([`function_seed`]), so any function
+//! `child_seed(child_seed(s.master_seed(), d), index)` ([`function_seed`]), so any function
 //! can be regenerated alone. The master seeds are constants of this crate: changing them (or
 //! the prior's default config) changes the benchmark, and the tests pin a few values.
 
-use crate::rng::derive_seed;
+use crate::rng::child_seed;
 
 /// Master seed of the training stream (ASCII "POPTRAIN").
 pub const TRAIN_MASTER_SEED: u64 = 0x504F_5054_5241_494E;
@@ -53,5 +53,5 @@ impl Split {
 
 /// The seed of function `index` of `split` in dimension `d`.
 pub const fn function_seed(split: Split, d: usize, index: u64) -> u64 {
-    derive_seed(derive_seed(split.master_seed(), d as u64), index)
+    child_seed(child_seed(split.master_seed(), d as u64), index)
 }

@@ -10,7 +10,7 @@
 use ndarray::{Array1, Array2};
 use pop_prior::design::shifted_halton;
 use pop_prior::linalg::{CholeskyBackend, cholesky_with_jitter};
-use pop_prior::rng::{derive_seed, rng_from_seed};
+use pop_prior::rng::{child_seed, rng_from_seed};
 use pop_prior::{ExactGp, JitterPolicy, Kernel, KernelKind, LengthScales, RffGp};
 
 const N_SAMPLES: usize = 3000;
@@ -53,7 +53,7 @@ fn rff_covariance_matches_kernel() {
         let p = points(3);
         let mut values = Array2::zeros((N_SAMPLES, p.nrows()));
         for s in 0..N_SAMPLES {
-            let mut rng = rng_from_seed(derive_seed(11, s as u64));
+            let mut rng = rng_from_seed(child_seed(11, s as u64));
             let f = RffGp::sample(kernel.clone(), 256, &mut rng).unwrap();
             for (i, row) in p.rows().into_iter().enumerate() {
                 values[[s, i]] = f.eval_add_grad(&row.to_vec(), 0.0, None);
@@ -83,7 +83,7 @@ fn exact_covariance_matches_kernel_at_anchors_and_known_form_elsewhere() {
         let mut away = Array2::zeros((N_SAMPLES, off.nrows()));
         let mut jitter = 0.0;
         for s in 0..N_SAMPLES {
-            let mut rng = rng_from_seed(derive_seed(12, s as u64));
+            let mut rng = rng_from_seed(child_seed(12, s as u64));
             let f = ExactGp::sample(
                 kernel.clone(),
                 anchors.view(),

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use pop_model::{FeatureConfig, PolicyConfig};
+use pop_model::PolicyConfig;
 use pop_prior::PriorConfig;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -180,9 +180,6 @@ pub struct TrainConfig {
         deserialize_with = "policy_with_defaults"
     )]
     pub policy: PolicyConfig,
-    /// The featurisation.
-    #[serde(default)]
-    pub features: FeatureConfig,
     /// The prior of training and validation functions.
     #[serde(default)]
     pub prior: PriorConfig,
@@ -348,9 +345,6 @@ impl TrainConfig {
                 "must be 0 in training: burn's dropout RNG is not part of the checkpoint, and the \
                  rollout policy (FastPolicy) has no dropout",
             );
-        }
-        if let Err(e) = self.features.validate() {
-            return bad("features", format!("{:?}", self.features), &e.to_string());
         }
         if let Err(e) = self.prior.validate() {
             return bad("prior", "(see reason)", &e.to_string());

@@ -31,7 +31,7 @@ pub enum TrainError {
     Prior(#[from] pop_prior::PriorError),
     /// A baseline or the harness failed.
     #[error(transparent)]
-    Optim(#[from] pop_baselines::OptimError),
+    Optim(#[from] pop_optim::OptimError),
     /// A file-system operation failed.
     #[error("I/O error at {path}: {source}")]
     Io {

@@ -1,17 +1,32 @@
 //! # pop-train
 //!
-//! PPO meta-training of the POP policy (pop-method §5) on functions of the prior.
+//! Meta-training of the two learned optimizers on functions of the prior; running them needs only
+//! `pop-optim` (`pop_optim::pop::PopMethod`, `pop_optim::learned::velo::VeloStyle`).
 //!
-//! * [`TrainConfig`]: every knob, with the presets `smoke`, `quick` and `paper`.
-//! * [`rollout`]: episodes acted on by the cached [`pop_model::FastPolicy`] step, rewards
+//! * [`TrainConfig`]: every knob of PPO, with the presets `smoke`, `quick` and `paper`.
+//! * [`rollout`]: batched episodes acted on by the cached `FastPolicy` step, rewards
 //!   `r_t = (b_{t−1} − b_t)/(f(x_0) − f*)`, so that the return is the episode's normalised
 //!   improvement; [`rollout::gae`].
 //! * [`ppo`]: the clipped-surrogate update with burn autodiff and Adam with warm-up.
-//! * [`Trainer`]: validation against Adam, the run folder, checkpoints and `--resume`.
-//! * [`PopMethod`]: a trained run folder as a `pop_baselines::Method`.
-//! * [`reproduce`]: the paper's evaluation, tables, pictures and results page (`pop-reproduce`).
-//! * [`es`]: evolution-strategies meta-training of the VeLO-style competitor
-//!   (`pop_baselines::velo`), with [`EsConfig`] presets and [`EsTrainer`] run folders.
+//! * [`Trainer`]: the PPO run (validation, checkpoints, `--resume`).
+//! * [`es`]: evolution-strategies meta-training of the VeLO-style competitor, with [`EsConfig`]
+//!   presets and [`EsTrainer`] runs.
+//! * [`run_folder`]: the run folder both trainers share (create, open, lock, metrics, atomic
+//!   writes); [`validation`]: the validation set and the Adam baseline both trainers score
+//!   through the harness.
+//!
+//! ```no_run
+//! use pop_train::{TrainConfig, Trainer};
+//! # fn main() -> Result<(), pop_train::TrainError> {
+//! let cfg = TrainConfig::preset("smoke")?;
+//! let mut trainer = Trainer::new(cfg, "runs/smoke")?;
+//! for m in trainer.run()? {
+//!     println!("update {} train NI {:.3}", m.update, m.train_ni);
+//! }
+//! // runs/smoke/best/ now holds the policy; run it with pop_optim::pop::PopMethod::load.
+//! # Ok(())
+//! # }
+//! ```
 #![warn(
     missing_docs,
     clippy::unwrap_used,
@@ -23,14 +38,15 @@ pub mod backend;
 mod config;
 mod error;
 pub mod es;
-mod method;
 pub mod ppo;
-pub mod reproduce;
 pub mod rollout;
+pub mod run_folder;
 mod trainer;
+pub mod validation;
 
 pub use config::{PAPER, PRESETS, QUICK, SMOKE, TrainConfig};
 pub use error::TrainError;
 pub use es::{EsConfig, EsTrainer};
-pub use method::PopMethod;
-pub use trainer::{AdamBaseline, Trainer, UpdateMetrics, VALIDATION_START_SEED, Validation};
+pub use run_folder::RunFolder;
+pub use trainer::{Trainer, UpdateMetrics, Validation};
+pub use validation::{AdamBaseline, VALIDATION_START_SEED, ValidationSet};

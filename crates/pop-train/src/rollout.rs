@@ -2,7 +2,7 @@
 //! [`FastPolicy`] step, stored for PPO.
 
 use pop_bench_fns::Objective;
-use pop_model::{FastPolicy, FeatureConfig, N_FEATURES, Trajectory, evaluate_in_z, update_z};
+use pop_model::{FastPolicy, N_FEATURES, Trajectory, evaluate_in_z, update_z};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -10,8 +10,8 @@ use rayon::prelude::*;
 
 use crate::error::TrainError;
 
-/// `ln √(2π)`.
-pub const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_7;
+/// `ln √(2π)` (defined once, in `pop_optim::special`).
+pub use pop_optim::special::normal::LN_SQRT_2PI;
 
 /// How actions are chosen.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,15 +80,15 @@ fn eval(ep: &Episode<'_>, st: &mut State) -> Result<f64, TrainError> {
 }
 
 /// Runs one episode of `horizon` oracle calls on every function in parallel, with the policy
-/// stepping all of them as one batch. `log_regret_coef` adds the log-regret reward term.
+/// stepping all of them as one batch, with the policy's own featurisation. `log_regret_coef` adds the log-regret reward term.
 pub fn rollout(
     policy: &FastPolicy,
-    features: &FeatureConfig,
     episodes: &[Episode<'_>],
     horizon: usize,
     mode: ActionMode,
     log_regret_coef: f64,
 ) -> Result<Rollout, TrainError> {
+    let features = &policy.config().features;
     let n = episodes.len();
     let d = episodes.first().map_or(0, |e| e.z0.len());
     let steps = horizon - 1;

@@ -1,9 +1,10 @@
-//! The training loop, validation, and the run folder.
+//! The PPO training loop on its run folder ([`crate::run_folder`]).
 //!
 //! Run folder layout:
 //! * `config.json`: the [`TrainConfig`];
 //! * `metrics.jsonl`: one [`UpdateMetrics`] line per update;
-//! * `best/`: weights only (`Policy::save_dir`) of the best validation NI;
+//! * `best/`: the shipped form (`config.json` + `weights.safetensors`, readable without burn by
+//!   `pop_optim::pop::PopMethod::load`) of the best validation NI;
 //! * `checkpoint/`: `policy/` (weights, parameter ids included), `optimizer.mpk` (Adam's state),
 //!   `state.json` (next update index, best validation NI).
 //!
@@ -12,7 +13,6 @@
 //! is its update index, and a resumed run repeats the straight run exactly.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -21,11 +21,10 @@ use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, Optimizer};
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 use burn::tensor::backend::Backend;
-use pop_baselines::catalogue::MethodConfig;
-use pop_baselines::harness::{self, RunOptions, Task};
 use pop_bench_fns::Objective;
-use pop_model::{FastPolicy, Policy};
-use pop_prior::{Prior, PriorSample, Split};
+use pop_model::{Policy, PolicyInit, export_fast};
+use pop_optim::pop::PopMethod;
+use pop_prior::{Prior, Split};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::TrainBackend;
@@ -33,9 +32,8 @@ use crate::config::TrainConfig;
 use crate::error::{TrainError, io_err};
 use crate::ppo::{self, LossStats, PolicyOptimizer};
 use crate::rollout::{ActionMode, Episode, rollout, uniform_starts};
-
-/// Seed of the validation start points: fixed, so that every run (and Adam) sees the same starts.
-pub const VALIDATION_START_SEED: u64 = 0x05ee_d0f5_a11d;
+use crate::run_folder::{CONFIG_FILE, RunFolder};
+use crate::validation::{AdamBaseline, ValidationSet};
 
 /// One line of `metrics.jsonl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,19 +69,6 @@ pub struct UpdateMetrics {
     pub ppo_s: f64,
 }
 
-/// Adam's validation NI at its default and tuned learning rates (computed once).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct AdamBaseline {
-    /// Default learning rate.
-    pub default_lr: f64,
-    /// Mean NI at the default learning rate.
-    pub default_ni: f64,
-    /// Tuned learning rate (from `pop_baselines::tuning::shipped`).
-    pub tuned_lr: f64,
-    /// Mean NI at the tuned learning rate.
-    pub tuned_ni: f64,
-}
-
 /// A validation result.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Validation {
@@ -105,14 +90,13 @@ type OptimRecorder = NamedMpkBytesRecorder<FullPrecisionSettings>;
 /// A training run bound to its run folder.
 pub struct Trainer {
     cfg: TrainConfig,
-    out: PathBuf,
+    folder: RunFolder,
     prior: Prior,
     policy: Policy<TrainBackend>,
     optim: PolicyOptimizer,
     next_update: usize,
     best_val_ni: Option<f64>,
-    val_fns: Vec<PriorSample>,
-    val_starts: Vec<Vec<f64>>,
+    validation: ValidationSet,
     adam: Option<AdamBaseline>,
 }
 
@@ -122,70 +106,11 @@ fn optimizer(cfg: &TrainConfig) -> PolicyOptimizer {
     AdamConfig::new().with_grad_clipping(clip).init()
 }
 
-/// Creates a fresh run folder: refuses one that holds a checkpoint (it must be resumed), writes
-/// `config.json` and an empty `metrics.jsonl`. Shared by the PPO and the ES trainers.
-pub(crate) fn create_run_folder(out: &Path, cfg: &impl Serialize) -> Result<(), TrainError> {
-    if out.join("checkpoint").exists() {
-        return Err(TrainError::Resume {
-            path: out.to_path_buf(),
-            reason: "the folder already holds a checkpoint: resume it, or choose another folder"
-                .into(),
-        });
-    }
-    fs::create_dir_all(out).map_err(io_err(out))?;
-    let cfg_path = out.join("config.json");
-    let json = serde_json::to_string_pretty(cfg).map_err(json_err(&cfg_path))?;
-    write_atomic(&cfg_path, json.as_bytes())?;
-    write_atomic(&out.join("metrics.jsonl"), b"")
-}
-
-pub(crate) fn json_err(path: &Path) -> impl FnOnce(serde_json::Error) -> TrainError + '_ {
-    move |e| TrainError::RunFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let tmp = path.with_extension("tmp");
-    let mut f = fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    f.write_all(bytes).map_err(io_err(&tmp))?;
-    f.sync_all().map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_err(path))
-}
-
-/// Replaces folder `dst` by the folder `fill` writes, atomically as seen by readers of `dst`
-/// (write `dst.tmp`, move the old one aside, rename, delete the old one).
-fn replace_dir(
-    dst: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), TrainError>,
-) -> Result<(), TrainError> {
-    let tmp = dst.with_extension("tmp");
-    let old = dst.with_extension("old");
-    for p in [&tmp, &old] {
-        if p.exists() {
-            fs::remove_dir_all(p).map_err(io_err(p))?;
-        }
-    }
-    fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-    fill(&tmp)?;
-    if dst.exists() {
-        fs::rename(dst, &old).map_err(io_err(dst))?;
-    }
-    fs::rename(&tmp, dst).map_err(io_err(dst))?;
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(io_err(&old))?;
-    }
-    Ok(())
-}
-
 impl Trainer {
     /// Starts a fresh run in `out` (created; must not hold a checkpoint already).
     pub fn new(cfg: TrainConfig, out: impl Into<PathBuf>) -> Result<Self, TrainError> {
         cfg.validate()?;
-        let out = out.into();
-        create_run_folder(&out, &cfg)?;
+        let folder = RunFolder::create(out, &cfg)?;
         let device = Default::default();
         // burn's backend RNG is global: seed and initialise under a lock, so that concurrent
         // trainers in one process (tests) cannot interleave and change each other's weights.
@@ -197,23 +122,21 @@ impl Trainer {
             cfg.policy.init::<TrainBackend>(&device)?
         };
         let optim = optimizer(&cfg);
-        Self::assemble(cfg, out, policy, optim, 0, None)
+        Self::assemble(cfg, folder, policy, optim, 0, None)
     }
 
     /// Resumes the run in `out` from its checkpoint. With `cfg`, it must equal the saved config
     /// except for `updates` (which may grow or shrink).
     pub fn resume(out: impl Into<PathBuf>, cfg: Option<TrainConfig>) -> Result<Self, TrainError> {
-        let out = out.into();
-        let cfg_path = out.join("config.json");
-        let text = fs::read_to_string(&cfg_path).map_err(io_err(&cfg_path))?;
-        let saved: TrainConfig = serde_json::from_str(&text).map_err(json_err(&cfg_path))?;
+        let folder = RunFolder::open(out)?;
+        let saved: TrainConfig = folder.read_json(CONFIG_FILE)?;
         let cfg = match cfg {
             Some(c) => {
                 let mut a = c.clone();
                 a.updates = saved.updates;
                 if a != saved {
                     return Err(TrainError::Resume {
-                        path: out,
+                        path: folder.path().to_path_buf(),
                         reason: "the given config differs from config.json in more than `updates`"
                             .into(),
                     });
@@ -223,10 +146,8 @@ impl Trainer {
             None => saved.clone(),
         };
         cfg.validate()?;
-        let ck = out.join("checkpoint");
-        let state_path = ck.join("state.json");
-        let text = fs::read_to_string(&state_path).map_err(io_err(&state_path))?;
-        let state: CheckpointState = serde_json::from_str(&text).map_err(json_err(&state_path))?;
+        let ck = folder.join("checkpoint");
+        let state: CheckpointState = folder.read_json("checkpoint/state.json")?;
         let device = Default::default();
         let policy = Policy::<TrainBackend>::load_dir(ck.join("policy"), &device)?;
         let opt_path = ck.join("optimizer.mpk");
@@ -240,24 +161,14 @@ impl Trainer {
         })?;
         let optim = optimizer(&cfg).load_record(record);
         // Keep the metrics of the updates the checkpoint covers; drop later lines.
-        let metrics = out.join("metrics.jsonl");
-        let kept: String = fs::read_to_string(&metrics)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| {
-                serde_json::from_str::<UpdateMetrics>(l).is_ok_and(|m| m.update < state.next_update)
-            })
-            .map(|l| format!("{l}\n"))
-            .collect();
-        write_atomic(&metrics, kept.as_bytes())?;
+        folder.truncate_metrics(|m: &UpdateMetrics| m.update < state.next_update)?;
         if cfg.updates != saved.updates {
-            let json = serde_json::to_string_pretty(&cfg).map_err(json_err(&cfg_path))?;
-            write_atomic(&cfg_path, json.as_bytes())?;
+            folder.write_json(CONFIG_FILE, &cfg)?;
         }
         tracing::info!(next_update = state.next_update, "resumed");
         Self::assemble(
             cfg,
-            out,
+            folder,
             policy,
             optim,
             state.next_update,
@@ -267,29 +178,24 @@ impl Trainer {
 
     fn assemble(
         cfg: TrainConfig,
-        out: PathBuf,
+        folder: RunFolder,
         policy: Policy<TrainBackend>,
         optim: PolicyOptimizer,
         next_update: usize,
         best_val_ni: Option<f64>,
     ) -> Result<Self, TrainError> {
         let prior = Prior::new(cfg.prior.clone())?;
-        let val_fns = prior.split_batch(
-            Split::Validation,
-            cfg.dim,
-            0..cfg.validation_functions as u64,
-        )?;
-        let val_starts = uniform_starts(val_fns.len(), cfg.dim, VALIDATION_START_SEED);
+        let validation =
+            ValidationSet::new(&prior, cfg.dim, cfg.validation_functions, cfg.horizon)?;
         Ok(Self {
             cfg,
-            out,
+            folder,
             prior,
             policy,
             optim,
             next_update,
             best_val_ni,
-            val_fns,
-            val_starts,
+            validation,
             adam: None,
         })
     }
@@ -301,7 +207,7 @@ impl Trainer {
 
     /// The run folder.
     pub fn out_dir(&self) -> &Path {
-        &self.out
+        self.folder.path()
     }
 
     /// Index of the next update (= updates done).
@@ -329,34 +235,17 @@ impl Trainer {
         if let Some(a) = self.adam {
             return Ok(a);
         }
-        let a = adam_baseline(&self.val_fns, &self.val_starts, self.cfg.horizon)?;
+        let a = self.validation.adam_baseline()?;
         self.adam = Some(a);
         Ok(a)
     }
 
-    /// Mean validation NI of the current policy acting with its mean.
+    /// Mean validation NI of the current policy acting with its mean, run through the harness
+    /// as the trained optimizer (`PopMethod`) is.
     pub fn validate(&self) -> Result<Validation, TrainError> {
-        let fast = FastPolicy::from_policy(&self.policy.valid())?;
-        let episodes: Vec<Episode<'_>> = self
-            .val_fns
-            .iter()
-            .zip(&self.val_starts)
-            .map(|(f, z0)| Episode {
-                objective: f,
-                z0: z0.clone(),
-                f_star: f.f_star().unwrap_or(f64::NEG_INFINITY),
-            })
-            .collect();
-        let ro = rollout(
-            &fast,
-            &self.cfg.features,
-            &episodes,
-            self.cfg.horizon,
-            ActionMode::Mean,
-            0.0,
-        )?;
+        let pop = PopMethod::new("pop", export_fast(&self.policy.valid())?);
         Ok(Validation {
-            ni: ro.ni.iter().sum::<f64>() / ro.ni.len() as f64,
+            ni: self.validation.score(&pop)?.ni,
         })
     }
 
@@ -369,9 +258,9 @@ impl Trainer {
         let cfg = &self.cfg;
         let started = Instant::now();
         let n = cfg.functions_per_update;
-        let seed = |tag: &str| harness::derive_seed(cfg.seed, tag, k as u64);
+        let seed = |tag: &str| pop_optim::seed::derive_seed(cfg.seed, tag, k as u64);
         // Function indices of the training stream: a seed-dependent offset plus k·n.
-        let offset = harness::derive_seed(cfg.seed, "train-stream", 0) >> 24;
+        let offset = pop_optim::seed::derive_seed(cfg.seed, "train-stream", 0) >> 24;
         let first = offset + (k * n) as u64;
         let fns = self
             .prior
@@ -387,11 +276,10 @@ impl Trainer {
                 f_star: f.f_star().unwrap_or(f64::NEG_INFINITY),
             })
             .collect();
-        let fast = FastPolicy::from_policy(&self.policy.valid())?;
+        let fast = export_fast(&self.policy.valid())?;
         let t_roll = Instant::now();
         let ro = rollout(
             &fast,
-            &cfg.features,
             &episodes,
             cfg.horizon,
             ActionMode::Sample {
@@ -417,7 +305,8 @@ impl Trainer {
             if self.best_val_ni.is_none_or(|b| v > b) {
                 self.best_val_ni = Some(v);
                 let valid = self.policy.valid();
-                replace_dir(&self.out.join("best"), |dir| Ok(valid.save_dir(dir)?))?;
+                self.folder
+                    .replace_dir("best", |dir| Ok(valid.save_weights_dir(dir)?))?;
                 tracing::info!(update = k, val_ni = v, "new best");
             }
         }
@@ -440,7 +329,7 @@ impl Trainer {
             rollout_s: roll_s,
             ppo_s,
         };
-        append_jsonl(&self.out.join("metrics.jsonl"), &m)?;
+        self.folder.append_metrics(&m)?;
         tracing::debug!(?m, "update");
         Ok(Some(m))
     }
@@ -463,7 +352,7 @@ impl Trainer {
         };
         let policy = &self.policy;
         let optim = &self.optim;
-        replace_dir(&self.out.join("checkpoint"), |dir| {
+        self.folder.replace_dir("checkpoint", |dir| {
             policy.save_dir(dir.join("policy"))?;
             let p = dir.join("optimizer.mpk");
             let bytes =
@@ -472,10 +361,11 @@ impl Trainer {
                         path: p.clone(),
                         reason: e.to_string(),
                     })?;
-            write_atomic(&p, &bytes)?;
+            crate::run_folder::write_atomic(&p, &bytes)?;
             let s = dir.join("state.json");
-            let json = serde_json::to_string_pretty(&state).map_err(json_err(&s))?;
-            write_atomic(&s, json.as_bytes())
+            let json =
+                serde_json::to_string_pretty(&state).map_err(crate::run_folder::json_err(&s))?;
+            crate::run_folder::write_atomic(&s, json.as_bytes())
         })
     }
 }
@@ -489,65 +379,4 @@ fn ppo_log_std(policy: &Policy<TrainBackend>) -> f64 {
         .iter::<f32>()
         .next()
         .map_or(f64::NAN, f64::from)
-}
-
-/// Appends one JSON line to `path` (the `metrics.jsonl` of a run folder).
-pub(crate) fn append_jsonl(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
-    let line = serde_json::to_string(value).map_err(json_err(path))?;
-    let mut f = fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(io_err(path))?;
-    writeln!(f, "{line}").map_err(io_err(path))
-}
-
-/// Adam's mean NI on validation functions `fns` from `starts` (one each) at `horizon` calls, at its
-/// default and its tuned learning rate (`data/tuned-hyperparameters.json`). Shared by the PPO and
-/// the ES trainers, so that both logs compare with the same numbers.
-pub(crate) fn adam_baseline(
-    fns: &[PriorSample],
-    starts: &[Vec<f64>],
-    horizon: usize,
-) -> Result<AdamBaseline, TrainError> {
-    let tuning = pop_baselines::tuning::shipped()?;
-    let adam = tuning
-        .methods
-        .iter()
-        .find(|m| matches!(m.default, MethodConfig::Adam(_)))
-        .ok_or_else(|| TrainError::RunFile {
-            path: "data/tuned-hyperparameters.json".into(),
-            reason: "no Adam entry in the shipped tuning result".into(),
-        })?;
-    let score = |mc: &MethodConfig| -> Result<f64, TrainError> {
-        let tasks: Vec<Task<'_>> = fns
-            .iter()
-            .zip(starts)
-            .enumerate()
-            .map(|(i, (f, x0))| Task {
-                objective: f as &dyn Objective,
-                method: mc.method(),
-                x0: x0.clone(),
-                budget: horizon,
-                seed: harness::derive_seed(VALIDATION_START_SEED, "adam", i as u64),
-            })
-            .collect();
-        let mut sum = 0.0;
-        for (r, f) in harness::run_all(&tasks, RunOptions::default())
-            .into_iter()
-            .zip(fns)
-        {
-            let fs = f.f_star().unwrap_or(f64::NEG_INFINITY);
-            sum += r?.normalized_improvement(fs).unwrap_or(0.0);
-        }
-        Ok(sum / fns.len().max(1) as f64)
-    };
-    let a = AdamBaseline {
-        default_lr: adam.default.learning_rate().unwrap_or(f64::NAN),
-        default_ni: score(&adam.default)?,
-        tuned_lr: adam.tuned.learning_rate().unwrap_or(f64::NAN),
-        tuned_ni: score(&adam.tuned)?,
-    };
-    tracing::info!(?a, "Adam validation baseline");
-    Ok(a)
 }

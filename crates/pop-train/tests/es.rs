@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use pop_baselines::Method;
-use pop_baselines::velo::VeloStyle;
+use pop_optim::Method;
+use pop_optim::learned::velo::VeloStyle;
 use pop_train::es::{EsMetrics, Fitness, antithetic_gradient};
 use pop_train::{EsConfig, EsTrainer, TrainError};
 
@@ -115,7 +115,7 @@ fn smoke_run_lowers_the_meta_loss_and_loads_as_a_method() {
     assert_eq!(metrics(&dir).len(), cfg.iterations);
     let m = VeloStyle::load(&dir).unwrap();
     assert_eq!(m.name(), "velo-style-es");
-    pop_baselines::testing::conformance(&m).unwrap();
+    pop_optim::testing::conformance(&m).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -8,6 +8,6 @@ use std::path::Path;
 #[test]
 fn shipped_quick_policy_loads_and_conforms() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/pop-quick");
-    let pop = pop_train::PopMethod::load(&dir).expect("shipped policy loads");
-    pop_baselines::testing::conformance(&pop).expect("conformance");
+    let pop = pop_optim::pop::PopMethod::load(&dir).expect("shipped policy loads");
+    pop_optim::testing::conformance(&pop).expect("conformance");
 }

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Tensor, backend::Backend};
-use pop_baselines::Method;
-use pop_baselines::harness::{self, RunOptions};
 use pop_bench_fns::Objective;
 use pop_model::{CpuBackend, Policy};
+use pop_optim::Method;
+use pop_optim::harness::{self, RunOptions};
+use pop_optim::pop::PopMethod;
 use pop_prior::{Prior, Split};
-use pop_train::rollout::uniform_starts;
-use pop_train::{PopMethod, TrainConfig, Trainer, UpdateMetrics, VALIDATION_START_SEED};
+use pop_train::rollout::{ActionMode, Episode, rollout, uniform_starts};
+use pop_train::{TrainConfig, Trainer, UpdateMetrics, VALIDATION_START_SEED};
 
 /// The tests of this file run one at a time: building or loading a policy initialises burn
 /// parameters from burn's process-global RNG, so a concurrent test could draw from it between a
@@ -79,7 +80,7 @@ fn smoke_run_writes_folder_and_policy_is_an_optimizer() {
         "config.json",
         "metrics.jsonl",
         "best/config.json",
-        "best/weights.mpk",
+        "best/weights.safetensors",
     ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
@@ -98,7 +99,7 @@ fn smoke_run_writes_folder_and_policy_is_an_optimizer() {
     // The trained policy as a Method: conformance, and the harness reproduces validation of
     // the best weights.
     let pop = PopMethod::load(&dir).unwrap();
-    pop_baselines::testing::conformance(&pop).unwrap();
+    pop_optim::testing::conformance(&pop).unwrap();
     let prior = Prior::new(cfg.prior.clone()).unwrap();
     let fns = prior
         .split_batch(
@@ -128,6 +129,23 @@ fn smoke_run_writes_folder_and_policy_is_an_optimizer() {
         (harness_ni - best).abs() < 1e-9,
         "harness {harness_ni} vs validation {best}"
     );
+    // The training loop (batched rollout, acting with the mean) and the harness (the loop every
+    // evaluation uses) give the same episodes.
+    let episodes: Vec<Episode<'_>> = fns
+        .iter()
+        .zip(&starts)
+        .map(|(f, z0)| Episode {
+            objective: f,
+            z0: z0.clone(),
+            f_star: f.f_star().unwrap(),
+        })
+        .collect();
+    let ro = rollout(pop.policy(), &episodes, cfg.horizon, ActionMode::Mean, 0.0).unwrap();
+    let rollout_ni = ro.ni.iter().sum::<f64>() / ro.ni.len() as f64;
+    assert!(
+        (rollout_ni - harness_ni).abs() < 1e-12,
+        "rollout {rollout_ni} vs harness {harness_ni}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -153,11 +171,12 @@ fn resume_equals_a_straight_run() {
     assert_eq!(untimed(metrics(&straight)), untimed(metrics(&resumed)));
     // Parameter ids are random per fresh init, so the files differ in ids: compare values, bit
     // for bit. (Adam's state is keyed by those ids; its equality shows in the identical losses.)
-    for f in ["checkpoint/policy", "best"] {
-        let a = param_bits(&straight.join(f));
-        let b = param_bits(&resumed.join(f));
-        assert!(!a.is_empty() && a == b, "{f} differs");
-    }
+    let a = param_bits(&straight.join("checkpoint/policy"));
+    let b = param_bits(&resumed.join("checkpoint/policy"));
+    assert!(!a.is_empty() && a == b, "checkpoint/policy differs");
+    // The shipped form (safetensors) has no ids: the same run writes the same bytes.
+    let w = |dir: &Path| std::fs::read(dir.join("best").join(pop_model::WEIGHTS_FILE)).unwrap();
+    assert_eq!(w(&straight), w(&resumed), "best/ differs");
     // A second `new` in a folder with a checkpoint is refused.
     assert!(Trainer::new(cfg, &resumed).is_err());
     let _ = std::fs::remove_dir_all(&straight);

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::step::{StepRule, StepRun};
 use super::{check_eps, check_lr, check_unit, fmt_hp, lerp};
-use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// Adam (Kingma & Ba 2015) with bias correction, the update of `torch.optim.Adam`
 /// (`amsgrad = false`, weight decay 0), operation for operation:

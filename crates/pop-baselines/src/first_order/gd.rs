@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::step::{StepRule, StepRun};
 use super::{check_lr, fmt_hp};
-use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// Gradient descent `z_{k+1} = clip(z_k − lr · ∂f/∂z(z_k))`: projected gradient descent in the
 /// canonical box, one oracle call per step.

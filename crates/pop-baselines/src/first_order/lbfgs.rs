@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::step::{check_len, good_gradient, random_point, sane};
 use super::{check, fmt_hp};
-use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// Limited-memory BFGS on the box `[−1, 1]^d`, a projected variant in the spirit of L-BFGS-B
 /// without its Cauchy point and subspace minimisation.

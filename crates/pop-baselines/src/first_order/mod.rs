@@ -41,7 +41,7 @@ pub use lbfgs::LbfgsConfig;
 pub use momentum::MomentumConfig;
 pub use rmsprop::RmsPropConfig;
 
-use crate::OptimError;
+use pop_optim::OptimError;
 
 /// Formats a hyperparameter compactly for a method name: `1e-2`, `2.5e-3`, `0.9`, `10`.
 ///

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::step::{StepRule, StepRun};
 use super::{check, check_lr, check_unit, fmt_hp};
-use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// SGD with momentum, the update of `torch.optim.SGD` (weight decay 0):
 ///

@@ -4,7 +4,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Evaluation, OptimError, Optimizer, RunContext};
+use pop_optim::{Evaluation, OptimError, Optimizer, RunContext};
 
 /// An update rule `x_{k+1} = x_k − Δ_k`.
 pub(super) trait StepRule: Send {

@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{check_len, invalid, rank_value};
-use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// Mutation strategy (SciPy's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

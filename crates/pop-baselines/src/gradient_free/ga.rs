@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{check_len, invalid, rank_value, sanitize, uniform_box};
-use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// Below this parent distance SBX copies the parents (Deb's `EPS`).
 const SBX_EPS: f64 = 1.0e-14;

@@ -29,7 +29,7 @@ pub use de::{DeConfig, DeInit, DeStrategy};
 pub use ga::GaConfig;
 pub use random_search::RandomSearchConfig;
 
-use crate::OptimError;
+use pop_optim::OptimError;
 
 /// Builds an [`OptimError::InvalidConfig`].
 fn invalid(

@@ -5,7 +5,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{check_len, uniform_box};
-use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
+use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// Random search: every point after the start is drawn uniformly from `[−1, 1]^d`, independently
 /// of everything seen. It has no hyperparameters. Name: `random-search`.

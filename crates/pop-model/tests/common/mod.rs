@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
-use pop_model::{CpuBackend, N_FEATURES, Policy, PolicyConfig};
+use pop_model::{CpuBackend, N_FEATURES, Policy, PolicyConfig, PolicyInit};
 
 /// The backend of the tests.
 pub type B = CpuBackend;

@@ -1,0 +1,348 @@
+//! [`ReproduceConfig`]: what a reproduction evaluates, with the presets `ci`, `quick`, `full`
+//! and `paper`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ReproduceError;
+use super::{methods, suites};
+
+/// The CI preset: a miniature end-to-end reproduction (seconds).
+pub const CI: &str = include_str!("../presets/reproduce-ci.toml");
+/// The quick preset: the shipped policies on every suite, minutes on two CPU cores.
+pub const QUICK: &str = include_str!("../presets/reproduce-quick.toml");
+/// The full preset: every test function of every suite (hours on a CPU).
+pub const FULL: &str = include_str!("../presets/reproduce-full.toml");
+/// The paper preset: as `full`, with the policies trained by the `paper` presets.
+pub const PAPER: &str = include_str!("../presets/reproduce-paper.toml");
+/// Preset names.
+pub const PRESETS: &[&str] = &["ci", "quick", "full", "paper"];
+
+/// Largest budget accepted (oracle calls per run).
+pub const MAX_BUDGET: usize = 100_000;
+
+/// One test suite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteConfig {
+    /// `vlse47` or `prior-D` for D in 2, 8, 16, 32.
+    pub name: String,
+    /// Use only the first `functions` functions (prior suites: of the 1024 test functions;
+    /// VLSE-47: in catalogue order). `None`: all.
+    #[serde(default)]
+    pub functions: Option<usize>,
+    /// VLSE-47 only: evaluate just these functions (registry names).
+    #[serde(default)]
+    pub only: Option<Vec<String>>,
+}
+
+/// The scaling measurements: POP's step cost and one large run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingConfig {
+    /// Dimensions at which the per-step cost of the learned methods and Adam is measured.
+    pub step_dims: Vec<usize>,
+    /// Oracle calls of each step-cost run.
+    pub step_budget: usize,
+    /// A scalable VLSE function for the large run.
+    pub large_function: String,
+    /// Its dimension.
+    pub large_dim: usize,
+    /// Oracle calls of the large run.
+    pub large_budget: usize,
+    /// Methods of the large run.
+    pub large_methods: Vec<String>,
+}
+
+/// Everything a reproduction does. Two runs with equal configs (and equal policy files) write
+/// byte-identical records, wall-clock fields aside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReproduceConfig {
+    /// A short name (the default results folder is `results/<name>`).
+    pub name: String,
+    /// Master seed: every start point and method seed derives from it.
+    pub seed: u64,
+    /// Budgets (oracle calls, start point included), ascending.
+    pub budgets: Vec<usize>,
+    /// Shared start points per function.
+    pub starts: usize,
+    /// The suites.
+    pub suites: Vec<SuiteConfig>,
+    /// Method keys (see [`methods::REGISTRY`]).
+    pub methods: Vec<String>,
+    /// Methods run only up to a budget (expensive ones in quick runs): key → largest budget.
+    #[serde(default)]
+    pub max_budget: BTreeMap<String, usize>,
+    /// The POP run folder (`config.json` + `best/`).
+    pub pop_policy: PathBuf,
+    /// The learned competitor's run folder or weights file.
+    pub velo_policy: PathBuf,
+    /// VLSE functions whose convergence curves are plotted.
+    pub convergence_functions: Vec<String>,
+    /// Scaling measurements; `None` skips them.
+    #[serde(default)]
+    pub scaling: Option<ScalingConfig>,
+}
+
+fn invalid(field: &'static str, value: impl ToString, reason: impl Into<String>) -> ReproduceError {
+    ReproduceError::InvalidConfig {
+        field,
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+impl ReproduceConfig {
+    /// Parses TOML (unknown fields rejected) and validates.
+    pub fn from_toml(text: &str, source_name: &str) -> Result<Self, ReproduceError> {
+        let cfg: Self = toml::from_str(text).map_err(|e| ReproduceError::ConfigParse {
+            source_name: source_name.to_string(),
+            reason: e.to_string(),
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// A preset by name.
+    pub fn preset(name: &str) -> Result<Self, ReproduceError> {
+        let text = match name {
+            "ci" => CI,
+            "quick" => QUICK,
+            "full" => FULL,
+            "paper" => PAPER,
+            other => {
+                return Err(invalid(
+                    "preset",
+                    other,
+                    format!("unknown preset; valid: {}", PRESETS.join(", ")),
+                ));
+            }
+        };
+        Self::from_toml(text, name)
+    }
+
+    /// A preset name, or a path to a TOML file.
+    pub fn from_preset_or_file(name_or_path: &str) -> Result<Self, ReproduceError> {
+        if PRESETS.contains(&name_or_path) {
+            return Self::preset(name_or_path);
+        }
+        let path = std::path::Path::new(name_or_path);
+        if !path.exists() {
+            return Err(invalid(
+                "config",
+                name_or_path,
+                format!(
+                    "neither a preset ({}) nor an existing file",
+                    PRESETS.join(", ")
+                ),
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(super::error::io_err(path))?;
+        Self::from_toml(&text, name_or_path)
+    }
+
+    /// The budgets at which `method` runs.
+    pub fn budgets_of(&self, method: &str) -> Vec<usize> {
+        let cap = self.max_budget.get(method).copied().unwrap_or(usize::MAX);
+        self.budgets.iter().copied().filter(|&b| b <= cap).collect()
+    }
+
+    /// Checks every field, naming the first bad one and the valid choices.
+    pub fn validate(&self) -> Result<(), ReproduceError> {
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid(
+                "name",
+                &self.name,
+                "a non-empty name of letters, digits, '-' and '_'",
+            ));
+        }
+        if self.budgets.is_empty() {
+            return Err(invalid("budgets", "[]", "at least one budget"));
+        }
+        for w in self.budgets.windows(2) {
+            if w[0] >= w[1] {
+                return Err(invalid(
+                    "budgets",
+                    format!("{:?}", self.budgets),
+                    "strictly ascending",
+                ));
+            }
+        }
+        if let Some(&b) = self
+            .budgets
+            .iter()
+            .find(|&&b| !(2..=MAX_BUDGET).contains(&b))
+        {
+            return Err(invalid(
+                "budgets",
+                b,
+                format!("each budget must be in 2..={MAX_BUDGET}"),
+            ));
+        }
+        if !(1..=10_000).contains(&self.starts) {
+            return Err(invalid("starts", self.starts, "1..=10000"));
+        }
+        if self.suites.is_empty() {
+            return Err(invalid(
+                "suites",
+                "[]",
+                format!("at least one of {}", suites::valid_names()),
+            ));
+        }
+        let mut seen = Vec::new();
+        for s in &self.suites {
+            suites::find(&s.name)?;
+            if seen.contains(&s.name) {
+                return Err(invalid("suites.name", &s.name, "listed twice"));
+            }
+            seen.push(s.name.clone());
+            if s.functions == Some(0) {
+                return Err(invalid("suites.functions", 0, "at least 1"));
+            }
+            if let Some(n) = s.functions
+                && s.name != "vlse47"
+                && n > pop_prior::EVAL_SET_SIZE
+            {
+                return Err(invalid(
+                    "suites.functions",
+                    n,
+                    format!(
+                        "a prior test set has {} functions",
+                        pop_prior::EVAL_SET_SIZE
+                    ),
+                ));
+            }
+            if let Some(only) = &s.only {
+                if s.name != "vlse47" {
+                    return Err(invalid("suites.only", &s.name, "only for the vlse47 suite"));
+                }
+                for f in only {
+                    let spec = pop_bench_fns::registry::find(f)?;
+                    if !spec.in_suite {
+                        return Err(invalid(
+                            "suites.only",
+                            f,
+                            "not one of the 47 VLSE suite functions",
+                        ));
+                    }
+                }
+            }
+        }
+        if self.methods.is_empty() {
+            return Err(invalid("methods", "[]", "at least one method"));
+        }
+        for m in &self.methods {
+            methods::find(m)?;
+            if self.methods.iter().filter(|n| *n == m).count() > 1 {
+                return Err(invalid("methods", m, "listed twice"));
+            }
+        }
+        for (m, &cap) in &self.max_budget {
+            if !self.methods.contains(m) {
+                return Err(invalid(
+                    "max_budget",
+                    m,
+                    "names a method that is not in `methods`",
+                ));
+            }
+            if !self.budgets.contains(&cap) {
+                return Err(invalid(
+                    "max_budget",
+                    format!("{m} = {cap}"),
+                    format!("must be one of the budgets {:?}", self.budgets),
+                ));
+            }
+        }
+        for f in &self.convergence_functions {
+            pop_bench_fns::registry::find(f)?;
+        }
+        if let Some(sc) = &self.scaling {
+            if let Some(&d) = sc
+                .step_dims
+                .iter()
+                .find(|&&d| d == 0 || d > pop_prior::sample::MAX_DIM)
+            {
+                return Err(invalid(
+                    "scaling.step_dims",
+                    d,
+                    format!("1..={}", pop_prior::sample::MAX_DIM),
+                ));
+            }
+            for (field, b) in [
+                ("scaling.step_budget", sc.step_budget),
+                ("scaling.large_budget", sc.large_budget),
+            ] {
+                if !(2..=MAX_BUDGET).contains(&b) {
+                    return Err(invalid(field, b, format!("2..={MAX_BUDGET}")));
+                }
+            }
+            let spec = pop_bench_fns::registry::find(&sc.large_function)?;
+            spec.dims.check(sc.large_dim).map_err(|req| {
+                invalid(
+                    "scaling.large_dim",
+                    sc.large_dim,
+                    format!("{}: {req}", sc.large_function),
+                )
+            })?;
+            for m in &sc.large_methods {
+                if methods::find(m).is_err() {
+                    return Err(invalid(
+                        "scaling.large_methods",
+                        m,
+                        format!("unknown method; valid: {}", methods::valid_keys()),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_parse_and_validate() {
+        for p in PRESETS {
+            let cfg = ReproduceConfig::preset(p).expect(p);
+            assert_eq!(&cfg.name, p);
+        }
+    }
+
+    #[test]
+    fn unknown_names_list_the_valid_choices() {
+        let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+        cfg.methods.push("sgd-magic".into());
+        let e = cfg.validate().expect_err("unknown method").to_string();
+        assert!(e.contains("sgd-magic") && e.contains("adam-tuned"), "{e}");
+
+        let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+        cfg.suites[0].name = "prior-7".into();
+        let e = cfg.validate().expect_err("unknown suite").to_string();
+        assert!(e.contains("prior-7") && e.contains("prior-16"), "{e}");
+
+        let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+        cfg.budgets = vec![0];
+        let e = cfg.validate().expect_err("bad budget").to_string();
+        assert!(e.contains("budgets"), "{e}");
+
+        let e = ReproduceConfig::from_toml("name = \"x\"\nbogus = 1\n", "inline")
+            .expect_err("unknown field")
+            .to_string();
+        assert!(e.contains("bogus"), "{e}");
+
+        let e = ReproduceConfig::from_preset_or_file("no-such-preset")
+            .expect_err("unknown preset")
+            .to_string();
+        assert!(e.contains("quick"), "{e}");
+    }
+}

@@ -1,0 +1,222 @@
+//! The methods of an evaluation (pop-method §6), as one typed registry: [`REGISTRY`] lists every
+//! method key with where the method comes from and whether shorter budgets may be cut from one
+//! long run. **Adding a method to the evaluation is one line here** (a new baseline also needs
+//! its config in `pop_baselines::catalogue`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pop_baselines::catalogue::MethodConfig;
+use pop_optim::Method;
+use pop_optim::learned::velo::VeloStyle;
+use pop_optim::pop::PopMethod;
+
+use super::error::ReproduceError;
+
+/// Where a method comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// POP's trained policy, loaded from the config's `pop_policy`.
+    Pop,
+    /// The learned competitor, loaded from the config's `velo_policy`.
+    Velo,
+    /// A catalogue baseline (`pop_baselines::catalogue` kind) at its library default.
+    Default(&'static str),
+    /// A catalogue baseline at the learning rate of `data/tuned-hyperparameters.json` (tuned on
+    /// validation prior functions, never on test suites).
+    Tuned(&'static str),
+}
+
+/// Whether a run of `T` calls is the first `T` calls of a longer run with the same seed
+/// ("anytime"): then one run at the largest budget gives every smaller budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anytime {
+    /// The method ignores the budget (checked for every such method by a test).
+    Always,
+    /// The method reads the progress `t/T` (the learned optimizers): one run per budget.
+    Never,
+    /// GP-EI BO: its initial design is `min(2d + 1, ⌈T/2⌉)` points, budget-independent when
+    /// `2d + 1 ≤ ⌈T_min/2⌉`.
+    WhenDesignFits,
+}
+
+/// One entry of the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodSpec {
+    /// The key (a column of every table, a name in configs and on the command line).
+    pub key: &'static str,
+    /// Where the method comes from.
+    pub source: Source,
+    /// Whether shorter budgets may be cut from the longest run.
+    pub anytime: Anytime,
+}
+
+const fn spec(key: &'static str, source: Source, anytime: Anytime) -> MethodSpec {
+    MethodSpec {
+        key,
+        source,
+        anytime,
+    }
+}
+
+use Anytime::{Always, Never, WhenDesignFits};
+use Source::{Default, Pop, Tuned, Velo};
+
+/// Every method an evaluation may list, in table order.
+pub const REGISTRY: &[MethodSpec] = &[
+    spec("pop", Pop, Never),
+    spec("velo-style-es", Velo, Never),
+    spec("gd", Default("gd"), Always),
+    spec("gd-tuned", Tuned("gd"), Always),
+    spec("momentum", Default("momentum"), Always),
+    spec("momentum-tuned", Tuned("momentum"), Always),
+    spec("nesterov", Default("nesterov"), Always),
+    spec("nesterov-tuned", Tuned("nesterov"), Always),
+    spec("adam", Default("adam"), Always),
+    spec("adam-tuned", Tuned("adam"), Always),
+    spec("rmsprop", Default("rmsprop"), Always),
+    spec("rmsprop-tuned", Tuned("rmsprop"), Always),
+    spec("lbfgs", Default("lbfgs"), Always),
+    spec("random-search", Default("random-search"), Always),
+    spec("ga", Default("ga"), Always),
+    spec("de", Default("de"), Always),
+    spec("cmaes", Default("cmaes"), Always),
+    spec("bo-gp-ei", Default("bo-gp-ei"), WhenDesignFits),
+    spec("tpe", Default("tpe"), Always),
+];
+
+/// Every method key, in table order.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().map(|m| m.key)
+}
+
+/// The valid keys, comma-separated (for error messages).
+pub fn valid_keys() -> String {
+    keys().collect::<Vec<_>>().join(", ")
+}
+
+/// The registry entry of `key`, or an error listing the valid keys.
+pub fn find(key: &str) -> Result<&'static MethodSpec, ReproduceError> {
+    REGISTRY
+        .iter()
+        .find(|m| m.key == key)
+        .ok_or_else(|| ReproduceError::InvalidConfig {
+            field: "methods",
+            value: key.to_string(),
+            reason: format!("unknown method; valid: {}", valid_keys()),
+        })
+}
+
+/// A method ready for the harness.
+#[derive(Clone)]
+pub struct EvalMethod {
+    /// Its key (a column of every table).
+    pub key: String,
+    /// [`Method::name`]: the key with its hyperparameters.
+    pub name: String,
+    /// The method.
+    pub method: Arc<dyn Method>,
+}
+
+impl std::fmt::Debug for EvalMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvalMethod")
+            .field("key", &self.key)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl MethodSpec {
+    /// Whether this method's shorter budgets may be cut from its run at the largest budget, on
+    /// a suite whose largest dimension is `max_dim`, with `min_budget` the smallest budget.
+    pub fn is_anytime(&self, max_dim: usize, min_budget: usize) -> bool {
+        match self.anytime {
+            Always => true,
+            Never => false,
+            WhenDesignFits => 2 * max_dim < min_budget.div_ceil(2),
+        }
+    }
+
+    /// Builds the method, loading POP from `pop_policy` and the competitor from `velo_policy`.
+    pub fn build(
+        &self,
+        pop_policy: &Path,
+        velo_policy: &Path,
+    ) -> Result<EvalMethod, ReproduceError> {
+        let policy_err = |path: &Path| {
+            let path = path.to_path_buf();
+            let key = self.key;
+            move |e: String| ReproduceError::Policy {
+                method: key.into(),
+                path,
+                reason: e,
+            }
+        };
+        let method: Arc<dyn Method> = match self.source {
+            Pop => {
+                let path = resolve_path(pop_policy);
+                Arc::new(PopMethod::load(&path).map_err(|e| policy_err(&path)(e.to_string()))?)
+            }
+            Velo => {
+                let path = resolve_path(velo_policy);
+                Arc::new(VeloStyle::load(&path).map_err(|e| policy_err(&path)(e.to_string()))?)
+            }
+            Default(kind) => {
+                let mc = MethodConfig::default_of(kind)?;
+                mc.validate()?;
+                Arc::new(mc)
+            }
+            Tuned(kind) => {
+                let mc = tuned(kind, self.key)?;
+                mc.validate()?;
+                Arc::new(mc)
+            }
+        };
+        Ok(EvalMethod {
+            key: self.key.to_string(),
+            name: method.name(),
+            method,
+        })
+    }
+}
+
+/// Whether `key` is anytime on a suite of largest dimension `max_dim` (see [`Anytime`]).
+pub fn is_anytime(key: &str, max_dim: usize, min_budget: usize) -> Result<bool, ReproduceError> {
+    Ok(find(key)?.is_anytime(max_dim, min_budget))
+}
+
+/// Builds the method `key` (see [`MethodSpec::build`]).
+pub fn resolve(
+    key: &str,
+    pop_policy: &Path,
+    velo_policy: &Path,
+) -> Result<EvalMethod, ReproduceError> {
+    find(key)?.build(pop_policy, velo_policy)
+}
+
+/// A relative path is read from the current directory, or else from the workspace root (so that
+/// tests and installed binaries find `data/`).
+pub fn resolve_path(p: &Path) -> PathBuf {
+    if p.is_absolute() || p.exists() {
+        return p.to_path_buf();
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let alt = root.join(p);
+    if alt.exists() { alt } else { p.to_path_buf() }
+}
+
+fn tuned(kind: &str, key: &str) -> Result<MethodConfig, ReproduceError> {
+    let default = MethodConfig::default_of(kind)?;
+    let shipped = pop_baselines::tuning::shipped()?;
+    shipped
+        .methods
+        .into_iter()
+        .find(|m| m.default == default)
+        .map(|m| m.tuned)
+        .ok_or_else(|| ReproduceError::InvalidConfig {
+            field: "methods",
+            value: key.to_string(),
+            reason: "data/tuned-hyperparameters.json has no tuned entry for it".into(),
+        })
+}
