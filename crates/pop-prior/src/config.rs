@@ -1,7 +1,7 @@
 //! The prior's hyperpriors: one serde [`PriorConfig`], validated once.
 //!
 //! Every choice of the prior that the POP paper does not pin down is a field here (see
-//! `docs/pop-method.md` §3, the choices marked **[ours]**). Functions live on `[−1, 1]^d`
+//! `docs/pop-method.md` §3, the choices marked **\[ours\]**). Functions live on `[−1, 1]^d`
 //! ("z-space"); length-scales are in z-units, so the box width is 2.
 
 use serde::{Deserialize, Serialize};

@@ -244,7 +244,7 @@ impl GpPosterior {
     }
 }
 
-/// Options of [`fit_hyperparameters`]. Bounds are on the standardised scale (kernel variance
+/// Options of [`GpPosterior::fit_hyperparameters`]. Bounds are on the standardised scale (kernel variance
 /// and noise) and in the units of `x` (length-scales).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HyperFitOptions {

@@ -102,7 +102,7 @@ fn policy_with_defaults<'de, D: Deserializer<'de>>(d: D) -> Result<PolicyConfig,
     serde_json::from_value(base).map_err(D::Error::custom)
 }
 
-/// Hyperparameters of a meta-training run (pop-method §5). Every **[ours]** choice is a field.
+/// Hyperparameters of a meta-training run (pop-method §5). Every **\[ours\]** choice is a field.
 /// Load with [`TrainConfig::from_preset_or_file`]; check with [`TrainConfig::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -158,7 +158,7 @@ pub struct TrainConfig {
     #[serde(default = "d_true")]
     pub normalize_advantages: bool,
     /// Weight of the log-regret reward term `ln ρ_{t−1} − ln ρ_t`, `ρ_t = (b_t − f*)/(f(x_0) − f*)`
-    /// floored at 1e-8. 0 (default): the return is exactly the episode's NI. **[ours]**
+    /// floored at 1e-8. 0 (default): the return is exactly the episode's NI. **\[ours\]**
     #[serde(default = "d_zero")]
     pub log_regret_coef: f64,
     /// Validate every this many updates (and after the last one).

@@ -11,7 +11,7 @@ use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 ///
 /// The default `lr = 1e-3` is `torch.optim.SGD`'s (Keras' `SGD` uses `1e-2`). In z-space the
 /// curvature of a function grows with the square of its box's half-width, and `1e-2` already
-/// diverges on the 5-D ellipsoid of [`crate::testing::conformance`] (largest z-curvature about
+/// diverges on the 5-D ellipsoid of [`pop_optim::testing::conformance`] (largest z-curvature about
 /// 246 > 2/lr = 200), while `1e-3` does not. The learning rate is tuned on validation functions anyway
 /// (§6 of the method notes).
 ///

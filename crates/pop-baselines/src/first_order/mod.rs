@@ -1,6 +1,6 @@
 //! First-order methods: gradient descent, SGD with momentum (and Nesterov), Adam, RMSProp, L-BFGS.
 //!
-//! Every method here sees `f` and `∂f/∂z` at each oracle call ([`crate::Method::uses_gradient`] is
+//! Every method here sees `f` and `∂f/∂z` at each oracle call ([`pop_optim::Method::uses_gradient`] is
 //! `true`) and works in the canonical box `z ∈ [−1, 1]^d`. The harness clips every asked point to
 //! the box and tells the method the clipped point, so a plain step followed by the harness's clip
 //! is projected gradient descent; the next step starts from the clipped point.

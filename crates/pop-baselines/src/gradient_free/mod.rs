@@ -2,7 +2,7 @@
 //! CMA-ES.
 //!
 //! All of them work in the canonical box `z ∈ [−1, 1]^d` and never ask for a gradient
-//! ([`crate::Method::uses_gradient`] is `false`). Population methods ask one point at a time and
+//! ([`pop_optim::Method::uses_gradient`] is `false`). Population methods ask one point at a time and
 //! buffer their population internally; the harness may stop them in the middle of a generation when
 //! the budget is spent. The start point the harness evaluated first is used by every method: as a
 //! member of the initial population (genetic algorithm, differential evolution), as the initial

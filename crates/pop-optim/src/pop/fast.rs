@@ -1,4 +1,4 @@
-//! A hand-written f32 inference path for the policy: the same math as [`Policy::step`], with
+//! A hand-written f32 inference path for the policy: the same math as the burn module's `pop_model::Policy::step`, with
 //! plain `Vec<f32>` weights exported from the burn module and its own key/value cache.
 //!
 //! burn's per-operation overhead (tens of operations per block, each allocating a tensor)

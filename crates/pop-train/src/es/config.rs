@@ -86,7 +86,7 @@ pub struct EsConfig {
     /// Fitness shaping.
     #[serde(default = "d_fitness")]
     pub fitness: Fitness,
-    /// Scale of the random initial hidden weights ([`VeloRule::initial`]).
+    /// Scale of the random initial hidden weights ([`VeloRule::initial`](pop_optim::learned::velo::VeloRule::initial)).
     #[serde(default = "d_init_scale")]
     pub init_scale: f64,
     /// Validate every this many iterations (and after the last one).
