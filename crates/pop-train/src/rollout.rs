@@ -202,9 +202,9 @@ pub fn rollout(
         }
     }
     for (b, (st, ep)) in states.iter().zip(episodes).enumerate() {
-        let gap = st.f0 - ep.f_star;
         let best = st.tr.best(steps)?;
-        out.ni[b] = if gap > 0.0 { (st.f0 - best) / gap } else { 0.0 };
+        out.ni[b] =
+            pop_optim::metrics::normalized_improvement(st.f0, best, ep.f_star).unwrap_or(0.0);
     }
     Ok(out)
 }
