@@ -3,13 +3,20 @@
 //!
 //! ```json
 //! {"method": "adam", "lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+//! {"method": "restarts", "inner": {"method": "adam", "lr": 0.1}, "patience": 30}
 //! ```
+//!
+//! [`MethodConfig::default_of`] takes a kind of [`KINDS`], or any of them followed by
+//! [`RESTARTS_SUFFIX`] (`"adam+restarts"`, `"lbfgs+restarts"`): the kind at its defaults inside
+//! [`Restarts`] with the default patience (L-BFGS with its own restart off, so that the wrapper's
+//! rule decides).
 
 use serde::{Deserialize, Serialize};
 
 use crate::bo::BoConfig;
 use crate::first_order::{AdamConfig, GdConfig, LbfgsConfig, MomentumConfig, RmsPropConfig};
 use crate::gradient_free::{CmaEsConfig, DeConfig, GaConfig, RandomSearchConfig};
+use crate::restarts::Restarts;
 use crate::tpe::TpeConfig;
 use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
@@ -39,9 +46,16 @@ pub enum MethodConfig {
     BoGpEi(BoConfig),
     /// Tree-structured Parzen estimator.
     Tpe(TpeConfig),
+    /// Any of these, restarted from a fresh uniform point when it stalls.
+    Restarts(Restarts<Box<MethodConfig>>),
 }
 
-/// The kinds, as written in the `"method"` tag.
+/// The suffix of a kind that [`MethodConfig::default_of`] wraps in [`Restarts`].
+pub const RESTARTS_SUFFIX: &str = "+restarts";
+
+/// The kinds [`MethodConfig::default_of`] knows, as written in the `"method"` tag (`nesterov` is
+/// `momentum` with `nesterov: true`, `tpe-univariate` is `tpe` with `multivariate: false`); each
+/// may also be followed by [`RESTARTS_SUFFIX`].
 pub const KINDS: &[&str] = &[
     "gd",
     "momentum",
@@ -55,6 +69,7 @@ pub const KINDS: &[&str] = &[
     "cmaes",
     "bo-gp-ei",
     "tpe",
+    "tpe-univariate",
 ];
 
 /// A `MethodConfig` is itself a [`Method`]: the typed registry an evaluation resolves names with
@@ -77,6 +92,25 @@ impl Method for MethodConfig {
     }
 }
 
+/// A boxed config is the config (what [`Restarts`] holds inside [`MethodConfig::Restarts`]).
+impl Method for Box<MethodConfig> {
+    fn name(&self) -> String {
+        self.as_ref().name()
+    }
+
+    fn uses_gradient(&self) -> bool {
+        self.as_ref().uses_gradient()
+    }
+
+    fn start(
+        &self,
+        ctx: &RunContext,
+        first: &Evaluation<'_>,
+    ) -> Result<Box<dyn Optimizer>, OptimError> {
+        self.as_ref().start(ctx, first)
+    }
+}
+
 impl MethodConfig {
     /// The configured method.
     pub fn method(&self) -> &dyn Method {
@@ -92,6 +126,7 @@ impl MethodConfig {
             MethodConfig::Cmaes(c) => c,
             MethodConfig::BoGpEi(c) => c,
             MethodConfig::Tpe(c) => c,
+            MethodConfig::Restarts(c) => c,
         }
     }
 
@@ -109,6 +144,10 @@ impl MethodConfig {
             MethodConfig::Cmaes(c) => c.validate(),
             MethodConfig::BoGpEi(c) => c.validate(),
             MethodConfig::Tpe(c) => c.validate(),
+            MethodConfig::Restarts(c) => {
+                c.validate()?;
+                c.inner.validate()
+            }
         }
     }
 
@@ -119,6 +158,7 @@ impl MethodConfig {
             MethodConfig::Momentum(c) => Some(c.lr),
             MethodConfig::Adam(c) => Some(c.lr),
             MethodConfig::Rmsprop(c) => Some(c.lr),
+            MethodConfig::Restarts(c) => c.inner.learning_rate(),
             _ => None,
         }
     }
@@ -131,37 +171,67 @@ impl MethodConfig {
             MethodConfig::Momentum(c) => c.lr = lr,
             MethodConfig::Adam(c) => c.lr = lr,
             MethodConfig::Rmsprop(c) => c.lr = lr,
+            MethodConfig::Restarts(c) => *c.inner = c.inner.with_learning_rate(lr),
             _ => {}
         }
         out
     }
 
-    /// The method kind with its library defaults; `nesterov` is momentum with `nesterov: true`.
+    /// The method kind with its library defaults; `nesterov` is momentum with `nesterov: true`,
+    /// `tpe-univariate` TPE with `multivariate: false`, and `KIND+restarts` is `KIND` in
+    /// [`Restarts`] at the default patience (for `lbfgs`, with its own `restart` off).
     pub fn default_of(kind: &str) -> Result<Self, OptimError> {
-        Ok(
-            match kind.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-                "gd" => MethodConfig::Gd(GdConfig::default()),
-                "momentum" => MethodConfig::Momentum(MomentumConfig::default()),
-                "nesterov" => MethodConfig::Momentum(MomentumConfig {
-                    nesterov: true,
-                    ..MomentumConfig::default()
+        let key = kind.trim().to_ascii_lowercase().replace('_', "-");
+        if let Some(base) = key.strip_suffix(RESTARTS_SUFFIX) {
+            let inner = match Self::default_of(base)? {
+                MethodConfig::Lbfgs(c) => MethodConfig::Lbfgs(LbfgsConfig {
+                    restart: false,
+                    ..c
                 }),
-                "adam" => MethodConfig::Adam(AdamConfig::default()),
-                "rmsprop" => MethodConfig::Rmsprop(RmsPropConfig::default()),
-                "lbfgs" => MethodConfig::Lbfgs(LbfgsConfig::default()),
-                "random-search" => MethodConfig::RandomSearch(RandomSearchConfig::default()),
-                "ga" => MethodConfig::Ga(GaConfig::default()),
-                "de" => MethodConfig::De(DeConfig::default()),
-                "cmaes" => MethodConfig::Cmaes(CmaEsConfig::default()),
-                "bo-gp-ei" => MethodConfig::BoGpEi(BoConfig::default()),
-                "tpe" => MethodConfig::Tpe(TpeConfig::default()),
-                _ => {
+                MethodConfig::Restarts(_) => {
                     return Err(OptimError::UnknownMethod {
                         name: kind.to_string(),
-                        valid: KINDS.join(", "),
+                        valid: Self::valid_kinds(),
                     });
                 }
-            },
+                other => other,
+            };
+            return Ok(MethodConfig::Restarts(Restarts::new(Box::new(inner))));
+        }
+        Ok(match key.as_str() {
+            "gd" => MethodConfig::Gd(GdConfig::default()),
+            "momentum" => MethodConfig::Momentum(MomentumConfig::default()),
+            "nesterov" => MethodConfig::Momentum(MomentumConfig {
+                nesterov: true,
+                ..MomentumConfig::default()
+            }),
+            "adam" => MethodConfig::Adam(AdamConfig::default()),
+            "rmsprop" => MethodConfig::Rmsprop(RmsPropConfig::default()),
+            "lbfgs" => MethodConfig::Lbfgs(LbfgsConfig::default()),
+            "random-search" => MethodConfig::RandomSearch(RandomSearchConfig::default()),
+            "ga" => MethodConfig::Ga(GaConfig::default()),
+            "de" => MethodConfig::De(DeConfig::default()),
+            "cmaes" => MethodConfig::Cmaes(CmaEsConfig::default()),
+            "bo-gp-ei" => MethodConfig::BoGpEi(BoConfig::default()),
+            "tpe" => MethodConfig::Tpe(TpeConfig::default()),
+            "tpe-univariate" => MethodConfig::Tpe(TpeConfig {
+                multivariate: false,
+                ..TpeConfig::default()
+            }),
+            _ => {
+                return Err(OptimError::UnknownMethod {
+                    name: kind.to_string(),
+                    valid: Self::valid_kinds(),
+                });
+            }
+        })
+    }
+
+    /// The valid kinds for an error message.
+    fn valid_kinds() -> String {
+        format!(
+            "{}; each optionally followed by `{RESTARTS_SUFFIX}`",
+            KINDS.join(", ")
         )
     }
 

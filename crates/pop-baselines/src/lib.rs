@@ -2,7 +2,8 @@
 //!
 //! Every baseline POP is compared with, each a [`pop_optim::Method`] with its own typed config:
 //! gradient methods with tuned learning rates and L-BFGS ([`first_order`]), random search, GA,
-//! DE and CMA-ES ([`gradient_free`]), GP-EI Bayesian optimisation ([`bo`]) and TPE ([`tpe`]).
+//! DE and CMA-ES ([`gradient_free`]), GP-EI Bayesian optimisation ([`bo`]) and TPE ([`tpe`]);
+//! [`restarts::Restarts`] restarts any local method from a fresh uniform point when it stalls.
 //! [`catalogue::MethodConfig`] is the serde enum over all of them (the typed registry an
 //! evaluation resolves method names with); [`tuning`] reads the learning rates tuned on the
 //! prior's validation split.
@@ -33,6 +34,7 @@ pub mod bo;
 pub mod catalogue;
 pub mod first_order;
 pub mod gradient_free;
+pub mod restarts;
 pub mod tpe;
 pub mod tuning;
 

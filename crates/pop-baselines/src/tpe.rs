@@ -18,10 +18,21 @@
 //! 4. `n_ei_candidates = 24` candidates are drawn from the below estimator `l`; the one maximising
 //!    `log l(x) − log g(x)` (`g`: the above estimator) is the next point.
 //!
-//! With `multivariate = false` (this crate's default, and Optuna's before 5.0) step 3–4 run
-//! independently per coordinate, each with its own 24 candidates. With `multivariate = true`
-//! (Optuna 5.0's single-objective default) the kernels are products over coordinates sharing one
-//! kernel index, and the candidates are points.
+//! With `multivariate = true` (the default, as Optuna 5.0's `TPESampler()` for a single
+//! objective: its `multivariate=None` means "multivariate unless multi-objective") the kernels
+//! are products over coordinates sharing one kernel index, and the candidates are points. With
+//! `multivariate = false` (Optuna's default before 5.0; kind `tpe-univariate`) steps 3–4 run
+//! independently per coordinate, each with its own 24 candidates. In Optuna 5.0 both modes use the
+//! neighbour-gap bandwidths above (4.x gave the multivariate mode Scott-like bandwidths
+//! `0.2 · n^(−1/(d+4)) · range`).
+//!
+//! Optuna 5.0's other `TPESampler` defaults and how they map here: `n_startup_trials = 10`,
+//! `n_ei_candidates = 24`, `gamma = min(⌈0.1 n⌉, 25)`, `weights = default_weights`,
+//! `prior_weight = 1`, `consider_magic_clip = true`, `consider_endpoints = false` (unchanged
+//! from 4.x, all fields here); `group = false` (one search space of `d` floats: no groups to
+//! decompose); `constant_liar = True` (new in 5.0): it only changes how *running* trials are
+//! treated in parallel studies, and a sequential ask/tell run has none besides the trial being
+//! sampled, which Optuna filters out, so it has no effect here.
 //!
 //! **Failed evaluations** (`+∞`) are kept as trials with value `+∞`, as Optuna keeps a trial whose
 //! objective returned `inf`: they count towards `n_startup_trials` and sort last, so they land in
@@ -58,8 +69,8 @@ pub struct TpeConfig {
     pub consider_magic_clip: bool,
     /// Let the outermost kernels' bandwidths see the box ends (Optuna: false).
     pub consider_endpoints: bool,
-    /// Joint (product-kernel) instead of per-coordinate estimators (Optuna < 5.0: false;
-    /// Optuna 5.0 single-objective default: true).
+    /// Joint (product-kernel) instead of per-coordinate estimators (Optuna 5.0's
+    /// single-objective default: true; Optuna < 5.0: false).
     pub multivariate: bool,
 }
 
@@ -73,7 +84,7 @@ impl Default for TpeConfig {
             prior_weight: 1.0,
             consider_magic_clip: true,
             consider_endpoints: false,
-            multivariate: false,
+            multivariate: true,
         }
     }
 }
@@ -122,13 +133,13 @@ impl TpeConfig {
 }
 
 impl Method for TpeConfig {
-    /// `tpe` for the defaults; non-default settings append `_mv` (multivariate), `_s{startup}`,
+    /// `tpe` for the defaults; non-default settings append `_univariate`, `_s{startup}`,
     /// `_c{candidates}`, `_g{gamma}`, `_cap{cap}`, `_pw{prior weight}`, `_noclip`, `_ends`.
     fn name(&self) -> String {
         let d = TpeConfig::default();
         let mut s = String::from("tpe");
-        if self.multivariate {
-            s.push_str("_mv");
+        if !self.multivariate {
+            s.push_str("_univariate");
         }
         if self.n_startup_trials != d.n_startup_trials {
             s.push_str(&format!("_s{}", self.n_startup_trials));

@@ -331,22 +331,7 @@ impl Reproduction {
             skipped: false,
         });
         let started = Instant::now();
-        let starts_of: Vec<Vec<Vec<f64>>> = suite
-            .functions
-            .iter()
-            .zip(&suite.function_names)
-            .map(|(f, name)| {
-                harness::start_points(
-                    f.bounds(),
-                    starts,
-                    pop_optim::seed::derive_seed(
-                        self.cfg.seed,
-                        &format!("starts/{}/{name}", suite.name),
-                        0,
-                    ),
-                )
-            })
-            .collect();
+        let starts_of = start_points_of(&self.cfg, suite);
         let jobs: Vec<(usize, usize, usize)> = (0..nf)
             .flat_map(|fi| {
                 let rb = &run_budgets;
@@ -362,11 +347,7 @@ impl Reproduction {
                 }
                 let f = &suite.functions[fi];
                 let name = &suite.function_names[fi];
-                let seed = pop_optim::seed::derive_seed(
-                    self.cfg.seed,
-                    &format!("run/{}/{name}", suite.name),
-                    s as u64,
-                );
+                let seed = run_seed(&self.cfg, &suite.name, name, s);
                 let rec = harness::run(
                     f.as_ref(),
                     m.method.as_ref(),
@@ -438,6 +419,32 @@ impl Reproduction {
         tracing::info!(suite = %suite.name, method = %m.key, wall_s = timing.wall_s, "stage done");
         Ok(())
     }
+}
+
+/// The shared start points of every function of `suite`, in the objective's own coordinates and
+/// in the suite's function order: `cfg.starts` uniform draws in the function's box
+/// ([`harness::start_points`]) seeded by `derive_seed(cfg.seed, "starts/<suite>/<function>", 0)`.
+/// Every method of an evaluation starts from these (reference scripts export them with
+/// `cargo run -p pop-eval --example export_starts`).
+pub fn start_points_of(cfg: &ReproduceConfig, suite: &Suite) -> Vec<Vec<Vec<f64>>> {
+    suite
+        .functions
+        .iter()
+        .zip(&suite.function_names)
+        .map(|(f, name)| {
+            harness::start_points(
+                f.bounds(),
+                cfg.starts,
+                pop_optim::seed::derive_seed(cfg.seed, &format!("starts/{}/{name}", suite.name), 0),
+            )
+        })
+        .collect()
+}
+
+/// The seed of the run from start `start` on `function` of `suite`:
+/// `derive_seed(cfg.seed, "run/<suite>/<function>", start)` (the same for every method).
+pub fn run_seed(cfg: &ReproduceConfig, suite: &str, function: &str, start: usize) -> u64 {
+    pop_optim::seed::derive_seed(cfg.seed, &format!("run/{suite}/{function}"), start as u64)
 }
 
 /// Reads a JSON-lines records file.

@@ -47,6 +47,14 @@ pub trait Optimizer: Send {
 
     /// Receives the evaluation of the point it last asked for.
     fn tell(&mut self, eval: &Evaluation<'_>) -> Result<(), OptimError>;
+
+    /// Whether the run has stopped by its own convergence test (e.g. L-BFGS-B's projected
+    /// gradient or relative reduction test, or a failed line search) and from now on only
+    /// repeats itself. A restart wrapper may then start a fresh run elsewhere. Checked after each
+    /// `tell`; the default is `false` (no convergence test).
+    fn converged(&self) -> bool {
+        false
+    }
 }
 
 /// A configured optimization method: its hyperparameters, and a factory of runs.

@@ -11,7 +11,7 @@
 //! | [`MomentumConfig`] | `lr = 1e-3, momentum = 0.9, dampening = 0, nesterov = false` | `momentum_lr1e-3_m0.9` (`nesterov_lr1e-3_m0.9`) |
 //! | [`AdamConfig`] | `lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8` | `adam_lr1e-3` |
 //! | [`RmsPropConfig`] | `lr = 1e-2, alpha = 0.99, eps = 1e-8, momentum = 0, centered = false` | `rmsprop_lr1e-2` |
-//! | [`LbfgsConfig`] | `memory = 10, c1 = 1e-4, max_trials = 20` | `lbfgs_m10` |
+//! | [`LbfgsConfig`] | `memory = 10, c1 = 1e-3, max_trials = 20, pgtol = 1e-5, ftol = 2.22e-9, restart = true` (SciPy's L-BFGS-B) | `lbfgs_m10` (`lbfgs_m10_norestart`) |
 //!
 //! Names carry the usually tuned hyperparameters (learning rate, momentum, L-BFGS memory) always,
 //! and every other field only when it differs from its default (e.g. `adam_lr1e-3_b10.8`), so two
@@ -23,12 +23,15 @@
 //!   there with half the length; the factor ½ is kept for the rest of the run and halves again at
 //!   every further failure (the optimizer state is not updated by a failed call). See
 //!   [`GdConfig`] for the details shared by the four.
-//! * L-BFGS treats a failed call as a failed line-search trial and backtracks.
+//! * L-BFGS treats a failed call as a failed line-search trial and restarts its search at half
+//!   the failed step.
 //! * Until a first call succeeds (the start point itself may fail) every method asks points drawn
 //!   uniformly in the box from a [`rand_chacha::ChaCha8Rng`] seeded with the run's seed; this is
-//!   the only randomness of these methods.
+//!   the only randomness of these methods, together with L-BFGS's restart points (same
+//!   generator).
 
 mod adam;
+mod dcsrch;
 mod gd;
 mod lbfgs;
 mod momentum;
@@ -37,7 +40,7 @@ mod step;
 
 pub use adam::AdamConfig;
 pub use gd::GdConfig;
-pub use lbfgs::LbfgsConfig;
+pub use lbfgs::{LbfgsConfig, LbfgsRun, LbfgsStop, SCIPY_FTOL};
 pub use momentum::MomentumConfig;
 pub use rmsprop::RmsPropConfig;
 

@@ -3,9 +3,9 @@ Branin, 100 trials, seeds 0..400.
 
 Run: pip install optuna==5.0.0 numpy; python3 bo_tpe_optuna.py   (about 10 minutes)
 Prints the quartiles of the gap `best - f*` after 50 and after 100 trials (both from the same
-100-trial run), for the univariate sampler (multivariate=False, `tpe` in Rust), the
-multivariate one (multivariate=True, Optuna 5.0's single-objective default, `tpe_mv`) and
-uniform random search (RandomSampler).
+100-trial run), for the univariate sampler (multivariate=False, `tpe_univariate` in Rust), the
+multivariate one (multivariate=True, Optuna 5.0's single-objective default, `tpe`, the Rust
+default) and uniform random search (RandomSampler).
 The first trial is Optuna's own (uniform random), matching in distribution the harness's
 uniform random start points.
 """
