@@ -70,7 +70,7 @@ pub fn named_tensors<B: Backend>(policy: &Policy<B>) -> Result<NamedTensors, Mod
     put_linear(&mut t, "embed", &policy.embed)?;
     match (&policy.time_table, cfg.time_embedding) {
         (Some(table), TimeEmbedding::Learned) => put(&mut t, "time_table", table)?,
-        (None, TimeEmbedding::Sinusoidal) => {}
+        (None, TimeEmbedding::Sinusoidal | TimeEmbedding::Progress) => {}
         _ => {
             return Err(ModelError::InvalidConfig {
                 reason: "time embedding of the module does not match its config".into(),

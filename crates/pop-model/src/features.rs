@@ -19,8 +19,8 @@ fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), Mode
     }
 }
 
-/// The features of a batch of trajectories as a `[B, d, T, N_FEATURES]` tensor. All must share
-/// `d` and their length `T`.
+/// The features of a batch of trajectories as a `[B, d, T, F]` tensor (`F = cfg.width()`). All
+/// must share `d` and their length `T`.
 pub fn features_tensor<B: Backend>(
     trajectories: &[Trajectory],
     cfg: &FeatureConfig,
@@ -34,8 +34,8 @@ pub fn features_tensor<B: Backend>(
             what: "trajectory (no steps)",
         });
     }
-    let (d, t) = (first.dim(), first.len());
-    let per = d * t * N_FEATURES;
+    let (d, t, w) = (first.dim(), first.len(), cfg.width());
+    let per = d * t * w;
     let mut data = vec![0.0_f32; trajectories.len() * per];
     for (tr, chunk) in trajectories.iter().zip(data.chunks_exact_mut(per)) {
         check_len("trajectory dimension d", d, tr.dim())?;
@@ -43,13 +43,13 @@ pub fn features_tensor<B: Backend>(
         tr.features_into(cfg, chunk)?;
     }
     Ok(Tensor::from_data(
-        TensorData::new(data, [trajectories.len(), d, t, N_FEATURES]),
+        TensorData::new(data, [trajectories.len(), d, t, w]),
         device,
     ))
 }
 
-/// The tokens of step `s` of a batch of trajectories as a `[B, d, N_FEATURES]` tensor (the input
-/// of [`Policy::step`](crate::Policy::step)).
+/// The tokens of step `s` of a batch of trajectories as a `[B, d, F]` tensor (`F = cfg.width()`,
+/// the input of [`Policy::step`](crate::Policy::step)).
 pub fn token_tensor<B: Backend>(
     trajectories: &[Trajectory],
     s: usize,
@@ -59,15 +59,15 @@ pub fn token_tensor<B: Backend>(
     let first = trajectories.first().ok_or(ModelError::Empty {
         what: "batch of trajectories",
     })?;
-    let d = first.dim();
-    let per = d * N_FEATURES;
+    let (d, w) = (first.dim(), cfg.width());
+    let per = d * w;
     let mut data = vec![0.0_f32; trajectories.len() * per];
     for (tr, chunk) in trajectories.iter().zip(data.chunks_exact_mut(per)) {
         check_len("trajectory dimension d", d, tr.dim())?;
         tr.token_into(s, cfg, chunk)?;
     }
     Ok(Tensor::from_data(
-        TensorData::new(data, [trajectories.len(), d, N_FEATURES]),
+        TensorData::new(data, [trajectories.len(), d, w]),
         device,
     ))
 }

@@ -46,7 +46,8 @@ mod policy;
 
 pub use export::{export_fast, named_tensors};
 pub use features::{
-    FeatureConfig, N_FEATURES, Trajectory, evaluate_in_z, features_tensor, token_tensor, update_z,
+    ExtraFeature, FeatureConfig, N_FEATURES, StepRule, Trajectory, evaluate_in_z, features_tensor,
+    token_tensor, update_z,
 };
 pub use io::CHECKPOINT_WEIGHTS_FILE;
 pub use policy::{Block, KeyValue, Policy, PolicyCache, PolicyInit, PolicyOutput};

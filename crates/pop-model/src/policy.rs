@@ -11,7 +11,10 @@ use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, Linea
 use burn::tensor::activation::{gelu_approximate, softmax};
 use burn::tensor::{Bool, Tensor, TensorData, backend::Backend};
 
-use pop_optim::pop::{PolicyConfig, PolicyError as ModelError, TimeEmbedding, sinusoidal_table};
+use pop_optim::pop::features::feature;
+use pop_optim::pop::{
+    PolicyConfig, PolicyError as ModelError, TimeEmbedding, progress_frequencies, sinusoidal_table,
+};
 
 /// Score given to masked (future) positions before the softmax; `exp` of it is exactly 0 in f32.
 const MASKED_SCORE: f32 = -1.0e9;
@@ -216,7 +219,7 @@ impl PolicyInit for PolicyConfig {
                 )
                 .require_grad(),
             )),
-            TimeEmbedding::Sinusoidal => None,
+            TimeEmbedding::Sinusoidal | TimeEmbedding::Progress => None,
         };
         let mut mean_head = LinearConfig::new(dm, 1).init(device);
         mean_head.bias = Some(Param::from_tensor(
@@ -289,7 +292,18 @@ impl<B: Backend> Policy<B> {
 
     /// Token embedding plus time embedding of `x: [B·d, t, F]` whose first step is `start`.
     fn embed_tokens(&self, x: Tensor<B, 3>, start: usize) -> Tensor<B, 3> {
-        let t = x.dims()[1];
+        let [n, t, _] = x.dims();
+        if self.config.time_embedding == TimeEmbedding::Progress {
+            // [sin(ω·p), cos(ω·p)] of the token's progress feature p = s/T.
+            let freq = progress_frequencies(self.config.d_model, self.config.max_history);
+            let half = freq.len();
+            let device = x.device();
+            let omega = Tensor::<B, 3>::from_data(TensorData::new(freq, [1, 1, half]), &device);
+            let p = x.clone().narrow(2, feature::PROGRESS, 1).detach();
+            let angle = p.expand([n, t, half]) * omega.expand([n, t, half]);
+            let time = Tensor::cat(vec![angle.clone().sin(), angle.cos()], 2);
+            return self.embed.forward(x) + time;
+        }
         let time = self.time_rows(start, t, &x.device());
         self.embed.forward(x) + time.unsqueeze::<3>()
     }

@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use pop_model::{
-    FastPolicy, ModelError, N_FEATURES, Policy, PolicyConfig, TimeEmbedding, export_fast,
+    ExtraFeature, FastPolicy, FeatureConfig, ModelError, N_FEATURES, Policy, PolicyConfig,
+    StepRule, TimeEmbedding, export_fast,
 };
 
 /// Tolerance of FastPolicy against the burn full forward (absolute, f32).
@@ -12,19 +13,18 @@ const TOL: f32 = 1e-5;
 
 fn check(policy: &Policy<B>, fast: &FastPolicy, b: usize, d: usize, t: usize, seed: u64) {
     let mut rng = SplitMix(seed);
-    let x = random_features(&mut rng, b, d, t);
-    let full = policy
-        .forward(tensor4(x.clone(), [b, d, t, N_FEATURES]))
-        .unwrap();
+    let w = policy.config().n_features;
+    let x = rng.vec_f32(b * d * t * w, -1.5, 1.5);
+    let full = policy.forward(tensor4(x.clone(), [b, d, t, w])).unwrap();
     let mean = to_vec(full.mean);
     let value = to_vec(full.value);
     let mut cache = fast.new_cache(b, d).unwrap();
-    let mut tok = vec![0.0_f32; b * d * N_FEATURES];
+    let mut tok = vec![0.0_f32; b * d * w];
     let (mut m, mut v) = (vec![0.0_f32; b * d], vec![0.0_f32; b]);
     for s in 0..t {
         for row in 0..b * d {
-            let at = (row * t + s) * N_FEATURES;
-            tok[row * N_FEATURES..(row + 1) * N_FEATURES].copy_from_slice(&x[at..at + N_FEATURES]);
+            let at = (row * t + s) * w;
+            tok[row * w..(row + 1) * w].copy_from_slice(&x[at..at + w]);
         }
         fast.step(&mut cache, &tok, &mut m, &mut v).unwrap();
         let expect_m: Vec<f32> = (0..b * d).map(|row| mean[row * t + s]).collect();
@@ -53,6 +53,29 @@ fn fast_policy_equals_burn_forward() {
     let sinusoidal = small_config(false).with_time_embedding(TimeEmbedding::Sinusoidal);
     let policy = sinusoidal.init_seeded(21);
     check(&policy, &export_fast(&policy).unwrap(), 1, 2, 16, 3);
+}
+
+/// Both step rules' featurisations (the RMS one adds a token feature) and the progress time
+/// embedding: the plain-f32 step equals the burn forward.
+#[test]
+fn fast_policy_equals_burn_forward_for_both_step_rules_and_progress_time() {
+    let rms = FeatureConfig {
+        step: StepRule::Rms,
+        extra: vec![ExtraFeature::RmsGrad],
+        ..FeatureConfig::default()
+    };
+    for features in [FeatureConfig::default(), rms] {
+        for time in [TimeEmbedding::Learned, TimeEmbedding::Progress] {
+            for mixing in [false, true] {
+                let cfg = small_config(mixing)
+                    .with_time_embedding(time)
+                    .with_features(features.clone());
+                let policy = cfg.init_seeded(25);
+                let fast = export_fast(&policy).unwrap();
+                check(&policy, &fast, 2, 3, 20, 6);
+            }
+        }
+    }
 }
 
 #[test]

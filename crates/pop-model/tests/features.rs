@@ -196,6 +196,7 @@ fn scale_and_token_values_by_hand() {
         grad_knee: 0.0,
         value_change_knee: 0.0,
         initial_log_step: -7.0,
+        ..FeatureConfig::default()
     };
     let mut tok = vec![0.0; 2 * N_FEATURES];
     tr.token_into(0, &cfg, &mut tok).unwrap();

@@ -218,6 +218,8 @@ fn cached_step_equals_full_forward() {
     check_cached_equals_full(&small_policy(true, 6), 2, 3, 12, 42);
     let sinusoidal = common::small_config(false).with_time_embedding(TimeEmbedding::Sinusoidal);
     check_cached_equals_full(&sinusoidal.init_seeded(7), 1, 2, 10, 43);
+    let progress = common::small_config(true).with_time_embedding(TimeEmbedding::Progress);
+    check_cached_equals_full(&progress.init_seeded(9), 2, 2, 10, 44);
 }
 
 #[test]

@@ -8,10 +8,35 @@ use super::features::{FeatureConfig, N_FEATURES};
 /// How the step index `s` enters a token. **\[ours\]**
 #[derive(Clone, Debug, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TimeEmbedding {
-    /// A learned table with one row per step `0..max_history` (trained with the rest).
+    /// A learned table with one row per step `0..max_history` (trained with the rest). Rows
+    /// past the training horizon get no gradient and stay at their initialisation.
     Learned,
-    /// The fixed sinusoidal table of "Attention is all you need" (not trained).
+    /// The fixed sinusoidal table of "Attention is all you need" over the absolute step `s`
+    /// (not trained; defined for every `s < max_history`, but steps past the training horizon
+    /// are still unseen).
     Sinusoidal,
+    /// Fixed sinusoids of the progress `p = s/T` (the token's progress feature), so every step
+    /// of every budget maps into the range `[0, 1)` that training covers: the first
+    /// `d_model/2` channels are `sin(ω_j·p)`, the rest `cos(ω_j·p)`, with
+    /// `ω_j = (π/2)·max_history^{j/(d_model/2 − 1)}` (`ω_0 = π/2`: one monotone quarter wave
+    /// over the run; the highest frequency resolves single steps). See [`progress_frequencies`].
+    Progress,
+}
+
+/// The frequencies `ω_j` of [`TimeEmbedding::Progress`] for `d_model` channels and
+/// `max_history` (as f32, the precision both the burn module and `FastPolicy` use).
+pub fn progress_frequencies(d_model: usize, max_history: usize) -> Vec<f32> {
+    let half = (d_model / 2).max(1);
+    (0..half)
+        .map(|j| {
+            let x = if half > 1 {
+                j as f64 / (half - 1) as f64
+            } else {
+                0.0
+            };
+            (std::f64::consts::FRAC_PI_2 * (max_history as f64).powf(x)) as f32
+        })
+        .collect()
 }
 
 /// Hyperparameters of the policy (the burn module `pop_model::Policy` and its plain-f32 twin
@@ -33,7 +58,8 @@ pub struct PolicyConfig {
     pub d_ff: usize,
     /// Longest history (number of tokens per coordinate) the time embedding covers.
     pub max_history: usize,
-    /// Features per token; [`N_FEATURES`] for the featurisation of this crate.
+    /// Features per token: [`FeatureConfig::width`] of [`features`](Self::features)
+    /// ([`N_FEATURES`] without extras).
     pub n_features: usize,
     /// Permutation-equivariant mixing across coordinates after each block: the block output
     /// gets `Linear(mean over the function's coordinates at the same step)` added. Ablation
@@ -116,11 +142,16 @@ with_fields! {
     with_dropout: dropout: f64;
     /// Sets `layer_norm_eps`.
     with_layer_norm_eps: layer_norm_eps: f64;
-    /// Sets `features`.
-    with_features: features: FeatureConfig;
 }
 
 impl PolicyConfig {
+    /// Sets `features`, and `n_features` to its token width ([`FeatureConfig::width`]).
+    pub fn with_features(mut self, features: FeatureConfig) -> Self {
+        self.n_features = features.width();
+        self.features = features;
+        self
+    }
+
     /// The default configuration (the sizes of pop-method §4).
     pub fn new() -> Self {
         Self::default()
@@ -162,8 +193,21 @@ impl PolicyConfig {
         if self.max_history == 0 {
             return fail("max_history must be at least 1".into());
         }
-        if self.n_features == 0 {
-            return fail("n_features must be at least 1".into());
+        if self.n_features != self.features.width() {
+            return fail(format!(
+                "n_features ({}) must equal the token width of `features` ({}: {} base features \
+                 plus {:?})",
+                self.n_features,
+                self.features.width(),
+                N_FEATURES,
+                self.features.extra
+            ));
+        }
+        if self.time_embedding == TimeEmbedding::Progress && !self.d_model.is_multiple_of(2) {
+            return fail(format!(
+                "the progress time embedding needs an even d_model, got {}",
+                self.d_model
+            ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return fail(format!("dropout must lie in [0, 1), got {}", self.dropout));

@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::config::{PolicyConfig, TimeEmbedding};
+use super::config::{PolicyConfig, TimeEmbedding, progress_frequencies};
 use super::error::PolicyError as ModelError;
-use super::features::check_len;
+use super::features::{check_len, feature};
 
 /// Named f32 tensors, `name → (shape, row-major values)`: the policy's weights as they are saved
 /// (safetensors, see [`super::weights`]) and as `pop-model` exports them from the burn module.
@@ -178,7 +178,10 @@ pub struct FastPolicy {
     n_features: usize,
     max_history: usize,
     embed: Dense,
+    /// The absolute time table `[max_history][d_model]` (empty for the progress embedding).
     time: Vec<f32>,
+    /// The frequencies of the progress embedding (empty otherwise).
+    progress_freq: Vec<f32>,
     layers: Vec<Layer>,
     norm_out: Norm,
     mean_w: Vec<f32>,
@@ -259,6 +262,11 @@ impl FastPolicy {
         let time = match config.time_embedding {
             TimeEmbedding::Learned => take(t, "time_table", &[config.max_history, dm])?,
             TimeEmbedding::Sinusoidal => sinusoidal_table(config.max_history, dm),
+            TimeEmbedding::Progress => Vec::new(),
+        };
+        let progress_freq = match config.time_embedding {
+            TimeEmbedding::Progress => progress_frequencies(dm, config.max_history),
+            _ => Vec::new(),
         };
         let eps = config.layer_norm_eps;
         let layers = (0..config.n_layers)
@@ -298,6 +306,7 @@ impl FastPolicy {
             max_history: config.max_history,
             embed: Dense::from_named(t, "embed", config.n_features, dm)?,
             time,
+            progress_freq,
             layers,
             norm_out: Norm::from_named(t, "norm_out", dm, eps)?,
             mean_b: mean.b[0],
@@ -511,9 +520,13 @@ impl FastPolicy {
         let cap = cache.capacity;
         let embed = |row: &mut Row, tok: &[f32]| {
             self.embed.apply(tok, &mut row.h);
-            let time = &self.time[t * self.d_model..(t + 1) * self.d_model];
-            for (h, e) in row.h.iter_mut().zip(time) {
-                *h += e;
+            if self.progress_freq.is_empty() {
+                let time = &self.time[t * self.d_model..(t + 1) * self.d_model];
+                for (h, e) in row.h.iter_mut().zip(time) {
+                    *h += e;
+                }
+            } else {
+                add_progress_embedding(&self.progress_freq, tok[feature::PROGRESS], &mut row.h);
             }
         };
         let nf = self.n_features;
@@ -656,6 +669,18 @@ fn mix_rows(mix: &Dense, cache: &mut FastCache, dm: usize) {
                 *h += v;
             }
         }
+    }
+}
+
+/// `h += [sin(ω·p), cos(ω·p)]` (the [`TimeEmbedding::Progress`] channels), as the burn module
+/// computes it: the angle in f32, its sine and cosine in f64 rounded to f32.
+#[inline]
+fn add_progress_embedding(freq: &[f32], p: f32, h: &mut [f32]) {
+    let (sin, cos) = h.split_at_mut(freq.len());
+    for ((s, c), w) in sin.iter_mut().zip(cos.iter_mut()).zip(freq) {
+        let a = f64::from(p * w);
+        *s += a.sin() as f32;
+        *c += a.cos() as f32;
     }
 }
 

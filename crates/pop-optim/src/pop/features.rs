@@ -15,7 +15,7 @@
 //! gradient's largest entry, the scaled gradient `ĝ_s = (∂f/∂z)/S_s` lies in `[−1, 1]^d`, and the
 //! scaled values in `[−1, 1]`. **\[ours\]**
 //!
-//! # Token of coordinate `i` at step `s` (`F = N_FEATURES = 7`)
+//! # Token of coordinate `i` at step `s` (`N_FEATURES = 7` base features)
 //! | index | feature | formula |
 //! |---|---|---|
 //! | [`feature::Z`] | coordinate | `z_{s,i}` |
@@ -29,7 +29,28 @@
 //! The compression `c_κ(x) = sign(x)·ln(1 + |x|/κ) / ln(1 + 1/κ)` is linear for `|x| ≪ κ`,
 //! logarithmic above, and maps ±1 to ±1, so gradients and improvements that are orders of
 //! magnitude below the scale stay visible; `κ ≤ 0` switches it off. It is applied to the token
-//! only: the update rule uses the plain scaled gradient. **\[ours\]**
+//! only: the update rule uses the plain direction. **\[ours\]**
+//!
+//! Optional features ([`FeatureConfig::extra`], appended after the seven above in list order):
+//!
+//! | [`ExtraFeature`] | formula |
+//! |---|---|
+//! | [`ExtraFeature::RmsGrad`] | `r_{s,i} = g_{s,i}/(√v_{s,i} + ε·S_s)` (see below), in `[−1/√(1−β), 1/√(1−β)]` |
+//!
+//! # Update rule ([`StepRule`])
+//! `z_{s+1} = clip(z_s − exp(u_s) ⊙ δ_s, −1, 1)`, `u_s = ln η_s` the policy's output, with the
+//! direction `δ_s`:
+//!
+//! * [`StepRule::Scaled`] (the original rule): `δ_s = ĝ_s = g_s/S_s`, so `|Δz_i| ≤ η_i`; in a
+//!   basin `|g| ≪ S` and the move shrinks with the gradient.
+//! * [`StepRule::Rms`]: `δ_s = r_s = g_s/(√v_s + ε·S_s)` with the per-coordinate EMA
+//!   `v_0 = g_0²`, `v_s = β·v_{s−1} + (1 − β)·g_s²` ([`FeatureConfig::rms_beta`],
+//!   [`FeatureConfig::rms_eps`]); `|r_i| ≤ 1/√(1 − β)`, and `r` stays of order 1 when the
+//!   gradient shrinks steadily, so `η` keeps its meaning as a move in z-units (RMSProp-like).
+//!   `ε·S_s` keeps `r` invariant to `f ↦ a·f + b`; `r = 0` where `S_s = 0`.
+//!
+//! Both are computed by [`Trajectory::direction_into`], used by the training rollout and the
+//! trained optimizer alike. **\[ours\]**
 
 use pop_bench_fns::Objective;
 use serde::{Deserialize, Serialize};
@@ -57,7 +78,32 @@ pub mod feature {
     pub const PROGRESS: usize = 6;
 }
 
+/// How the policy's log step sizes become a move (see the module documentation). **\[ours\]**
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepRule {
+    /// `δ = g/S`, the scaled gradient (the original rule; the default, so policy folders written
+    /// before the choice existed keep their behaviour).
+    #[default]
+    Scaled,
+    /// `δ = g/(√v + ε·S)`, the gradient over its running RMS (EMA of `g²` with
+    /// [`FeatureConfig::rms_beta`]).
+    Rms,
+}
+
+/// An optional token feature, appended after the [`N_FEATURES`] base features. **\[ours\]**
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtraFeature {
+    /// The RMS-normalised gradient `g/(√v + ε·S)` of the coordinate (the direction of
+    /// [`StepRule::Rms`]), not compressed.
+    RmsGrad,
+}
+
 /// Choices of the featurisation that are ours, not the paper's. **\[ours\]**
+///
+/// Every field has a default, so a `config.json` written before a field existed loads with the
+/// behaviour it was trained with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeatureConfig {
@@ -67,6 +113,15 @@ pub struct FeatureConfig {
     pub value_change_knee: f64,
     /// The "previous log step size" feature of step 0, where no step was taken yet.
     pub initial_log_step: f64,
+    /// The update rule's direction (default [`StepRule::Scaled`]).
+    pub step: StepRule,
+    /// Decay `β ∈ [0, 1)` of the running mean of `g²` ([`StepRule::Rms`],
+    /// [`ExtraFeature::RmsGrad`]).
+    pub rms_beta: f64,
+    /// Relative floor `ε ≥ 0` of the RMS denominator `√v + ε·S`.
+    pub rms_eps: f64,
+    /// Optional features appended to every token, in this order (default none).
+    pub extra: Vec<ExtraFeature>,
 }
 
 impl Default for FeatureConfig {
@@ -75,23 +130,41 @@ impl Default for FeatureConfig {
             grad_knee: 1e-3,
             value_change_knee: 1e-3,
             initial_log_step: -2.3,
+            step: StepRule::Scaled,
+            rms_beta: 0.9,
+            rms_eps: 1e-10,
+            extra: Vec::new(),
         }
     }
 }
 
 impl FeatureConfig {
-    /// Checks that every field is finite.
+    /// Checks that every field is finite and in range.
     pub fn validate(&self) -> Result<(), ModelError> {
-        if self.grad_knee.is_finite()
+        if !(self.grad_knee.is_finite()
             && self.value_change_knee.is_finite()
-            && self.initial_log_step.is_finite()
+            && self.initial_log_step.is_finite())
         {
-            Ok(())
-        } else {
-            Err(ModelError::InvalidFeatureConfig {
+            return Err(ModelError::InvalidFeatureConfig {
                 reason: format!("all fields must be finite, got {self:?}"),
-            })
+            });
         }
+        if !(0.0..1.0).contains(&self.rms_beta) {
+            return Err(ModelError::InvalidFeatureConfig {
+                reason: format!("rms_beta must lie in [0, 1), got {}", self.rms_beta),
+            });
+        }
+        if !(self.rms_eps.is_finite() && self.rms_eps >= 0.0) {
+            return Err(ModelError::InvalidFeatureConfig {
+                reason: format!("rms_eps must be finite and >= 0, got {}", self.rms_eps),
+            });
+        }
+        Ok(())
+    }
+
+    /// Features per token: [`N_FEATURES`] plus the extras.
+    pub fn width(&self) -> usize {
+        N_FEATURES + self.extra.len()
     }
 }
 
@@ -119,13 +192,25 @@ pub struct Trajectory {
     f: Vec<f64>,
     scale: Vec<f64>,
     best: Vec<f64>,
+    /// The running mean of `g²` after each step, `[len][d]`.
+    mean_sq: Vec<f64>,
+    rms_beta: f64,
     max_abs_df: f64,
     max_grad: f64,
 }
 
 impl Trajectory {
-    /// An empty trajectory over `d` coordinates with a budget of `budget` oracle calls.
+    /// An empty trajectory over `d` coordinates with a budget of `budget` oracle calls, whose
+    /// running mean of `g²` decays with the default `β` ([`FeatureConfig::default`]). Use
+    /// [`with_features`](Self::with_features) for a policy's own featurisation.
     pub fn new(d: usize, budget: usize) -> Result<Self, ModelError> {
+        Self::with_features(d, budget, &FeatureConfig::default())
+    }
+
+    /// An empty trajectory for the featurisation `cfg` (its RMS decay `β` is fixed here, because
+    /// the running mean is updated on every [`push`](Self::push)).
+    pub fn with_features(d: usize, budget: usize, cfg: &FeatureConfig) -> Result<Self, ModelError> {
+        cfg.validate()?;
         if d == 0 {
             return Err(ModelError::Empty {
                 what: "trajectory dimension d",
@@ -146,6 +231,8 @@ impl Trajectory {
             f: Vec::with_capacity(budget),
             scale: Vec::with_capacity(budget),
             best: Vec::with_capacity(budget),
+            mean_sq: Vec::with_capacity(budget * d),
+            rms_beta: cfg.rms_beta,
             max_abs_df: 0.0,
             max_grad: 0.0,
         })
@@ -183,6 +270,16 @@ impl Trajectory {
         self.max_abs_df = self.max_abs_df.max((f - f0).abs());
         self.max_grad = grad_z.iter().fold(self.max_grad, |m, g| m.max(g.abs()));
         let best = self.best.last().map_or(f, |&b| b.min(f));
+        if self.f.is_empty() {
+            self.mean_sq.extend(grad_z.iter().map(|g| g * g));
+        } else {
+            let beta = self.rms_beta;
+            let prev = self.mean_sq.len() - self.d;
+            for (i, g) in grad_z.iter().enumerate() {
+                let v = beta * self.mean_sq[prev + i] + (1.0 - beta) * g * g;
+                self.mean_sq.push(v);
+            }
+        }
         self.z.extend_from_slice(z);
         self.grad.extend_from_slice(grad_z);
         match prev_log_step {
@@ -251,8 +348,45 @@ impl Trajectory {
         Ok(())
     }
 
-    /// Writes the `d` tokens of step `s` into `out` (layout `[d][N_FEATURES]`). Depends on steps
-    /// `0..=s` only. Allocation-free.
+    /// Writes the RMS-normalised gradient `r_s = g_s/(√v_s + ε·S_s)` (0 where `S_s = 0`) into
+    /// `out`, with `ε` = [`FeatureConfig::rms_eps`].
+    pub fn rms_grad_into(
+        &self,
+        s: usize,
+        cfg: &FeatureConfig,
+        out: &mut [f64],
+    ) -> Result<(), ModelError> {
+        self.check_step(s)?;
+        self.check_beta(cfg)?;
+        check_len("RMS gradient buffer", self.d, out.len())?;
+        let range = s * self.d..(s + 1) * self.d;
+        for ((o, g), v) in out
+            .iter_mut()
+            .zip(&self.grad[range.clone()])
+            .zip(&self.mean_sq[range])
+        {
+            *o = rms_normalise(*g, *v, self.scale[s], cfg.rms_eps);
+        }
+        Ok(())
+    }
+
+    /// Writes the direction `δ_s` of the update rule [`FeatureConfig::step`] into `out` (the
+    /// scaled gradient for [`StepRule::Scaled`], the RMS-normalised one for [`StepRule::Rms`]);
+    /// [`update_z`] then moves by `exp(u) ⊙ δ`.
+    pub fn direction_into(
+        &self,
+        s: usize,
+        cfg: &FeatureConfig,
+        out: &mut [f64],
+    ) -> Result<(), ModelError> {
+        match cfg.step {
+            StepRule::Scaled => self.scaled_grad_into(s, out),
+            StepRule::Rms => self.rms_grad_into(s, cfg, out),
+        }
+    }
+
+    /// Writes the `d` tokens of step `s` into `out` (layout `[d][cfg.width()]`). Depends on
+    /// steps `0..=s` only. Allocation-free.
     pub fn token_into(
         &self,
         s: usize,
@@ -260,7 +394,11 @@ impl Trajectory {
         out: &mut [f32],
     ) -> Result<(), ModelError> {
         self.check_step(s)?;
-        check_len("token buffer", self.d * N_FEATURES, out.len())?;
+        let width = cfg.width();
+        check_len("token buffer", self.d * width, out.len())?;
+        if !cfg.extra.is_empty() {
+            self.check_beta(cfg)?;
+        }
         let d = self.d;
         let inv = inv_scale(self.scale[s]);
         let f0 = self.f[0];
@@ -272,7 +410,7 @@ impl Trajectory {
         };
         let best = (self.best[s] - f0) * inv;
         let progress = s as f64 / self.budget as f64;
-        for (i, tok) in out.chunks_exact_mut(N_FEATURES).enumerate() {
+        for (i, tok) in out.chunks_exact_mut(width).enumerate() {
             let k = s * d + i;
             let u = if self.has_prev[s] {
                 self.prev_log_step[k]
@@ -286,36 +424,58 @@ impl Trajectory {
             tok[feature::VALUE_CHANGE] = change as f32;
             tok[feature::BEST] = best as f32;
             tok[feature::PROGRESS] = progress as f32;
+            for (slot, extra) in tok[N_FEATURES..].iter_mut().zip(&cfg.extra) {
+                *slot = match extra {
+                    ExtraFeature::RmsGrad => {
+                        rms_normalise(self.grad[k], self.mean_sq[k], self.scale[s], cfg.rms_eps)
+                            as f32
+                    }
+                };
+            }
         }
         Ok(())
     }
 
-    /// All tokens, layout `[d][len][N_FEATURES]` (one function of a `[B, d, T, F]` batch).
+    /// All tokens, layout `[d][len][cfg.width()]` (one function of a `[B, d, T, F]` batch).
     pub fn features(&self, cfg: &FeatureConfig) -> Result<Vec<f32>, ModelError> {
-        let mut out = vec![0.0; self.d * self.len() * N_FEATURES];
+        let mut out = vec![0.0; self.d * self.len() * cfg.width()];
         self.features_into(cfg, &mut out)?;
         Ok(out)
     }
 
-    /// [`features`](Self::features) into a caller's buffer of `d·len·N_FEATURES` floats.
+    /// [`features`](Self::features) into a caller's buffer of `d·len·cfg.width()` floats.
     pub fn features_into(&self, cfg: &FeatureConfig, out: &mut [f32]) -> Result<(), ModelError> {
         if self.is_empty() {
             return Err(ModelError::Empty {
                 what: "trajectory (no steps)",
             });
         }
-        let (d, t) = (self.d, self.len());
-        check_len("feature buffer", d * t * N_FEATURES, out.len())?;
-        let mut token = vec![0.0_f32; d * N_FEATURES];
+        let (d, t, w) = (self.d, self.len(), cfg.width());
+        check_len("feature buffer", d * t * w, out.len())?;
+        let mut token = vec![0.0_f32; d * w];
         for s in 0..t {
             self.token_into(s, cfg, &mut token)?;
             for i in 0..d {
-                let dst = (i * t + s) * N_FEATURES;
-                out[dst..dst + N_FEATURES]
-                    .copy_from_slice(&token[i * N_FEATURES..(i + 1) * N_FEATURES]);
+                let dst = (i * t + s) * w;
+                out[dst..dst + w].copy_from_slice(&token[i * w..(i + 1) * w]);
             }
         }
         Ok(())
+    }
+
+    /// The running mean of `g²` is kept with the `β` the trajectory was built with.
+    fn check_beta(&self, cfg: &FeatureConfig) -> Result<(), ModelError> {
+        if cfg.rms_beta == self.rms_beta {
+            Ok(())
+        } else {
+            Err(ModelError::InvalidFeatureConfig {
+                reason: format!(
+                    "rms_beta {} differs from the trajectory's {} (build it with \
+                     Trajectory::with_features)",
+                    cfg.rms_beta, self.rms_beta
+                ),
+            })
+        }
     }
 
     fn check_step(&self, s: usize) -> Result<(), ModelError> {
@@ -329,21 +489,21 @@ impl Trajectory {
     }
 }
 
-/// The update rule of pop-method §2: `z_next = clip(z − exp(u) ⊙ ĝ, −1, 1)`, with `ĝ` the scaled
-/// gradient at the current step ([`Trajectory::scaled_grad_into`]) and `u = ln η` the policy's
+/// The update rule of pop-method §2: `z_next = clip(z − exp(u) ⊙ δ, −1, 1)`, with `δ` the
+/// direction at the current step ([`Trajectory::direction_into`]) and `u = ln η` the policy's
 /// output. Used by training and by the trained optimizer.
 pub fn update_z(
     z: &[f64],
-    scaled_grad: &[f64],
+    direction: &[f64],
     log_step: &[f64],
     z_next: &mut [f64],
 ) -> Result<(), ModelError> {
     let d = z.len();
-    check_len("scaled gradient", d, scaled_grad.len())?;
+    check_len("direction", d, direction.len())?;
     check_len("log step", d, log_step.len())?;
     check_len("next iterate", d, z_next.len())?;
     for i in 0..d {
-        let v = z[i] - log_step[i].exp() * scaled_grad[i];
+        let v = z[i] - log_step[i].exp() * direction[i];
         if v.is_nan() {
             return Err(ModelError::NonFinite {
                 what: "updated iterate",
@@ -375,6 +535,15 @@ pub fn evaluate_in_z(
     grad_z.copy_from_slice(grad_x);
     bounds.grad_to_z(grad_z);
     Ok(f)
+}
+
+/// `g/(√v + ε·S)`, or 0 when `S` is 0 (or so small that `1/S` would overflow).
+fn rms_normalise(g: f64, mean_sq: f64, scale: f64, eps: f64) -> f64 {
+    if inv_scale(scale) == 0.0 {
+        return 0.0;
+    }
+    let den = mean_sq.sqrt() + eps * scale;
+    if den > 0.0 { g / den } else { 0.0 }
 }
 
 /// `1/S`, or 0 when `S` is 0 (or so small that `1/S` would overflow).

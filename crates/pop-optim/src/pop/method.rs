@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::error::PolicyError;
 use super::fast::{FastCache, FastPolicy};
-use super::features::{FeatureConfig, N_FEATURES, Trajectory, update_z};
+use super::features::{FeatureConfig, Trajectory, update_z};
 use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// POP with frozen weights: acts with the policy's mean step size, one cached step per call.
@@ -89,7 +89,8 @@ struct PopRun {
     u_asked: Vec<f64>,
     /// Consecutive failed evaluations since the last good one.
     failures: u32,
-    grad: Vec<f64>,
+    /// The direction of the next move (scratch).
+    direction: Vec<f64>,
     rng: ChaCha8Rng,
 }
 
@@ -113,18 +114,18 @@ impl Method for PopMethod {
             policy: Arc::clone(&self.policy),
             features: self.features.clone(),
             d,
-            tr: Trajectory::new(d, cap).map_err(model_err)?,
+            tr: Trajectory::with_features(d, cap, &self.features).map_err(model_err)?,
             cache: self
                 .policy
                 .new_cache_with_capacity(1, d, cap.min(self.max_history).max(1))
                 .map_err(model_err)?,
-            token: vec![0.0; d * N_FEATURES],
+            token: vec![0.0; d * self.features.width()],
             mean: vec![0.0; d],
             value: [0.0],
             u: vec![self.features.initial_log_step; d],
             u_asked: vec![0.0; d],
             failures: 0,
-            grad: vec![0.0; d],
+            direction: vec![0.0; d],
             rng: ChaCha8Rng::seed_from_u64(ctx.seed),
         };
         run.record(first, None)?;
@@ -175,14 +176,14 @@ impl Optimizer for PopRun {
         }
         let s = self.tr.len() - 1;
         self.tr
-            .scaled_grad_into(s, &mut self.grad)
+            .direction_into(s, &self.features, &mut self.direction)
             .map_err(model_err)?;
         let shrink = f64::from(self.failures.min(60)) * std::f64::consts::LN_2;
         for (a, u) in self.u_asked.iter_mut().zip(&self.u) {
             *a = u - shrink;
         }
         let z_now = self.tr.z(s).map_err(model_err)?.to_vec();
-        update_z(&z_now, &self.grad, &self.u_asked, z).map_err(model_err)?;
+        update_z(&z_now, &self.direction, &self.u_asked, z).map_err(model_err)?;
         debug_assert_eq!(z.len(), self.d);
         Ok(())
     }

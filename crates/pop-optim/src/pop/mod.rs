@@ -2,7 +2,7 @@
 //!
 //! * [`features`]: a [`Trajectory`] in z-space becomes one token per (step, coordinate), with a
 //!   causal scale that makes the tokens invariant to `f ↦ a·f + b` (`a > 0`) and to the box;
-//!   and the update rule [`update_z`].
+//!   and the update rule [`update_z`] with its direction ([`StepRule`]).
 //! * [`PolicyConfig`]: the network's hyperparameters and its [`FeatureConfig`] (one
 //!   featurisation, the policy's own, saved with it).
 //! * [`FastPolicy`]: the cached inference step of the transformer in plain f32,
@@ -28,9 +28,11 @@ pub mod features;
 mod method;
 pub mod weights;
 
-pub use config::{PolicyConfig, TimeEmbedding};
+pub use config::{PolicyConfig, TimeEmbedding, progress_frequencies};
 pub use error::PolicyError;
 pub use fast::{FastCache, FastPolicy, NamedTensors, sinusoidal_table};
-pub use features::{FeatureConfig, N_FEATURES, Trajectory, evaluate_in_z, update_z};
+pub use features::{
+    ExtraFeature, FeatureConfig, N_FEATURES, StepRule, Trajectory, evaluate_in_z, update_z,
+};
 pub use method::PopMethod;
 pub use weights::{CONFIG_FILE, WEIGHTS_FILE, load_config};

@@ -1,0 +1,167 @@
+//! The update rule's two directions ([`StepRule`]), the RMS token feature, and the defaults that
+//! keep old policy folders loading unchanged.
+
+use pop_optim::pop::{
+    ExtraFeature, FeatureConfig, N_FEATURES, PolicyConfig, StepRule, TimeEmbedding, Trajectory,
+    progress_frequencies, update_z,
+};
+
+fn rms_config() -> FeatureConfig {
+    FeatureConfig {
+        step: StepRule::Rms,
+        extra: vec![ExtraFeature::RmsGrad],
+        ..FeatureConfig::default()
+    }
+}
+
+/// A three-step trajectory in 2-D with hand-picked gradients.
+fn trajectory(cfg: &FeatureConfig, a: f64, b: f64) -> Trajectory {
+    let mut tr = Trajectory::with_features(2, 10, cfg).unwrap();
+    let steps: [([f64; 2], f64, [f64; 2]); 3] = [
+        ([0.1, -0.2], 3.0, [2.0, -0.5]),
+        ([0.0, -0.1], 2.0, [1.0, 0.25]),
+        ([-0.1, 0.0], 1.5, [0.01, -0.001]),
+    ];
+    for (s, (z, f, g)) in steps.iter().enumerate() {
+        let g = [a * g[0], a * g[1]];
+        let u = [-1.0, -2.0];
+        tr.push(z, a * f + b, &g, (s > 0).then_some(&u[..]))
+            .unwrap();
+    }
+    tr
+}
+
+#[test]
+fn rms_direction_matches_a_hand_computation() {
+    let cfg = rms_config();
+    let tr = trajectory(&cfg, 1.0, 0.0);
+    let beta = cfg.rms_beta;
+    // v_0 = g_0², v_s = β v_{s−1} + (1 − β) g_s²; S_2 = max(|f − f0|, |g|∞) = 2.
+    let v0 = [4.0, 0.25];
+    let v1 = [
+        beta * v0[0] + (1.0 - beta) * 1.0,
+        beta * v0[1] + (1.0 - beta) * 0.0625,
+    ];
+    let v2 = [
+        beta * v1[0] + (1.0 - beta) * 1e-4,
+        beta * v1[1] + (1.0 - beta) * 1e-6,
+    ];
+    let g2 = [0.01, -0.001];
+    let scale = tr.scale(2).unwrap();
+    assert_eq!(scale, 2.0);
+    let mut got = [0.0; 2];
+    tr.direction_into(2, &cfg, &mut got).unwrap();
+    for i in 0..2 {
+        let want = g2[i] / (v2[i].sqrt() + cfg.rms_eps * scale);
+        assert!((got[i] - want).abs() < 1e-15, "{got:?}");
+    }
+    // The first step is the gradient's sign.
+    tr.direction_into(0, &cfg, &mut got).unwrap();
+    assert!(
+        (got[0] - 1.0).abs() < 1e-9 && (got[1] + 1.0).abs() < 1e-9,
+        "{got:?}"
+    );
+    // The scaled rule is g/S.
+    let scaled = FeatureConfig::default();
+    tr.direction_into(2, &scaled, &mut got).unwrap();
+    assert_eq!(got, [0.01 / 2.0, -0.001 / 2.0]);
+    // The extra token feature is the RMS direction, after the base features.
+    let mut token = vec![0.0_f32; 2 * cfg.width()];
+    tr.token_into(2, &cfg, &mut token).unwrap();
+    let mut r = [0.0; 2];
+    tr.rms_grad_into(2, &cfg, &mut r).unwrap();
+    assert_eq!(cfg.width(), N_FEATURES + 1);
+    assert_eq!(token[N_FEATURES], r[0] as f32);
+    assert_eq!(token[cfg.width() + N_FEATURES], r[1] as f32);
+}
+
+#[test]
+fn rms_direction_is_bounded_and_affine_invariant() {
+    let cfg = rms_config();
+    let bound = 1.0 / (1.0 - cfg.rms_beta).sqrt();
+    let base = trajectory(&cfg, 1.0, 0.0);
+    let moved = trajectory(&cfg, 1e-3, 42.0);
+    for s in 0..3 {
+        let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+        base.direction_into(s, &cfg, &mut a).unwrap();
+        moved.direction_into(s, &cfg, &mut b).unwrap();
+        for i in 0..2 {
+            assert!(a[i].abs() <= bound + 1e-12);
+            assert!(
+                (a[i] - b[i]).abs() < 1e-9 * a[i].abs().max(1.0),
+                "{a:?} {b:?}"
+            );
+        }
+        let (mut ta, mut tb) = (vec![0.0_f32; 16], vec![0.0_f32; 16]);
+        base.token_into(s, &cfg, &mut ta).unwrap();
+        moved.token_into(s, &cfg, &mut tb).unwrap();
+        for (x, y) in ta.iter().zip(&tb) {
+            assert!((x - y).abs() < 1e-5, "{ta:?} {tb:?}");
+        }
+    }
+}
+
+#[test]
+fn a_flat_start_gives_a_zero_direction() {
+    let cfg = rms_config();
+    let mut tr = Trajectory::with_features(1, 3, &cfg).unwrap();
+    tr.push(&[0.0], 1.0, &[0.0], None).unwrap();
+    let mut d = [1.0];
+    tr.direction_into(0, &cfg, &mut d).unwrap();
+    assert_eq!(d, [0.0]);
+    let mut z = [0.0];
+    update_z(&[0.5], &d, &[3.0], &mut z).unwrap();
+    assert_eq!(z, [0.5]);
+}
+
+#[test]
+fn a_mismatched_beta_is_an_error() {
+    let cfg = rms_config();
+    let tr = trajectory(&FeatureConfig::default(), 1.0, 0.0); // β = 0.9 as well
+    let mut d = [0.0; 2];
+    tr.direction_into(1, &cfg, &mut d).unwrap();
+    let other = FeatureConfig {
+        rms_beta: 0.5,
+        ..cfg
+    };
+    assert!(tr.direction_into(1, &other, &mut d).is_err());
+}
+
+#[test]
+fn old_configs_load_with_the_original_behaviour() {
+    // The shipped config.json predates `step`, `rms_*`, `extra` and the progress embedding.
+    let old = r#"{"d_model": 32, "n_layers": 2, "n_heads": 4, "d_ff": 128, "max_history": 256,
+        "n_features": 7, "cross_coordinate_mixing": false, "time_embedding": "Learned",
+        "init_log_std": -0.7, "init_mean_bias": -2.3, "dropout": 0.0, "layer_norm_eps": 1e-5,
+        "features": {"grad_knee": 0.001, "value_change_knee": 0.001, "initial_log_step": -2.3}}"#;
+    let cfg = PolicyConfig::from_json(old).unwrap();
+    assert_eq!(cfg.features.step, StepRule::Scaled);
+    assert!(cfg.features.extra.is_empty());
+    assert_eq!(cfg.time_embedding, TimeEmbedding::Learned);
+    // The new fields round-trip with readable names.
+    let new = PolicyConfig::new()
+        .with_time_embedding(TimeEmbedding::Progress)
+        .with_features(rms_config());
+    assert_eq!(new.n_features, N_FEATURES + 1);
+    let json = serde_json::to_string(&new).unwrap();
+    assert!(json.contains(r#""step":"rms""#) && json.contains(r#""extra":["rms_grad"]"#));
+    assert_eq!(PolicyConfig::from_json(&json).unwrap(), new);
+    // A width that disagrees with the extras is refused.
+    let mut bad = new.clone();
+    bad.n_features = N_FEATURES;
+    assert!(bad.validate().is_err());
+    let bad = FeatureConfig {
+        rms_beta: 1.0,
+        ..FeatureConfig::default()
+    };
+    assert!(bad.validate().is_err());
+}
+
+#[test]
+fn progress_frequencies_span_a_quarter_wave_to_single_steps() {
+    let w = progress_frequencies(32, 256);
+    assert_eq!(w.len(), 16);
+    assert!((w[0] - std::f32::consts::FRAC_PI_2).abs() < 1e-6);
+    assert!((w[15] / w[0] - 256.0).abs() < 1e-3);
+    assert!(w.windows(2).all(|p| p[1] > p[0]));
+}
