@@ -17,6 +17,48 @@ pub const PAPER: &str = include_str!("../presets/paper.toml");
 /// Names of the presets.
 pub const PRESETS: &[&str] = &["smoke", "quick", "paper"];
 
+/// The per-step reward of an episode (pop-method §5). **\[ours\]**
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardKind {
+    /// `r_s = (b_s − b_{s+1})/(f(x_0) − f*)`: the return is the episode's final NI (the
+    /// original reward).
+    #[default]
+    FinalNi,
+    /// `r_s = (1 − ρ_{s+2})/T` with `ρ_t = clamp((b_t − f*)/(f(x_0) − f*), 0, 1)` the
+    /// normalised regret after call `t`: the return is `1 −` the anytime regret of
+    /// [`pop_optim::metrics::anytime_regret`] (mean over every call of the run), so the policy is
+    /// rewarded for being good at every budget up to `T`.
+    AnytimeNi,
+}
+
+/// How PPO's advantages are estimated. **\[ours\]**
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdvantageKind {
+    /// GAE(γ, λ) on the critic's values (the original estimator).
+    #[default]
+    Gae,
+    /// Leave-one-out group baseline: the `group_size` episodes of one (function, start) differ
+    /// only in their action noise; the advantage of episode `e` at step `s` is its reward-to-go
+    /// minus the mean reward-to-go of the other episodes of its group at `s`. The critic is
+    /// still trained (its explained variance is logged) but not used.
+    Group,
+}
+
+/// The learning-rate schedule after the linear warm-up. **\[ours\]**
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LrSchedule {
+    /// `lr` throughout (the original schedule).
+    #[default]
+    Constant,
+    /// Linear decay from `lr` to `lr·lr_final_ratio` at the last update.
+    Linear,
+    /// Cosine decay from `lr` to `lr·lr_final_ratio` at the last update.
+    Cosine,
+}
+
 fn d_seed() -> u64 {
     0
 }
@@ -80,12 +122,22 @@ fn d_checkpoint_every() -> usize {
 fn d_log_every() -> usize {
     10
 }
+fn d_one() -> usize {
+    1
+}
+fn d_lr_final_ratio() -> f64 {
+    0.1
+}
+fn d_kl_stop_factor() -> f64 {
+    1.5
+}
 
-/// burn's `Config` derive needs every field when deserialising: overlay the given ones on the
-/// defaults, rejecting unknown names.
+/// Overlays the given policy fields on the defaults, rejecting unknown names. `n_features`,
+/// when not given, follows the token width of `features` (its extras).
 fn policy_with_defaults<'de, D: Deserializer<'de>>(d: D) -> Result<PolicyConfig, D::Error> {
     use serde::de::Error;
     let given = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+    let width_given = given.contains_key("n_features");
     let mut base = serde_json::to_value(PolicyConfig::new()).map_err(D::Error::custom)?;
     let obj = base
         .as_object_mut()
@@ -99,7 +151,11 @@ fn policy_with_defaults<'de, D: Deserializer<'de>>(d: D) -> Result<PolicyConfig,
         }
         obj.insert(k, v);
     }
-    serde_json::from_value(base).map_err(D::Error::custom)
+    let mut policy: PolicyConfig = serde_json::from_value(base).map_err(D::Error::custom)?;
+    if !width_given {
+        policy.n_features = policy.features.width();
+    }
+    Ok(policy)
 }
 
 /// Hyperparameters of a meta-training run (pop-method §5). Every **\[ours\]** choice is a field.
@@ -114,9 +170,25 @@ pub struct TrainConfig {
     /// Dimension `d` of the training functions (2 in the paper).
     #[serde(default = "d_dim")]
     pub dim: usize,
-    /// Budget `T` of an episode in oracle calls (start included): `T − 1` actions.
+    /// Budget `T` of an episode in oracle calls (start included): `T − 1` actions. With
+    /// [`horizon_max`](Self::horizon_max), the smallest budget drawn.
     #[serde(default = "d_horizon")]
     pub horizon: usize,
+    /// When set, each update draws its budget `T` uniformly from `horizon..=horizon_max`
+    /// (seeded by the master seed and the update index), so that the policy sees every
+    /// progress `s/T` at many budgets. **\[ours\]**
+    #[serde(default)]
+    pub horizon_max: Option<usize>,
+    /// The per-step reward.
+    #[serde(default)]
+    pub reward: RewardKind,
+    /// Episodes per (function, start) in a rollout batch, differing only in their action
+    /// noise (1: the original one episode per function).
+    #[serde(default = "d_one")]
+    pub group_size: usize,
+    /// How advantages are estimated ([`AdvantageKind::Group`] needs `group_size ≥ 2`).
+    #[serde(default)]
+    pub advantage: AdvantageKind,
     /// Prior functions per rollout batch (one episode each) per update.
     #[serde(default = "d_functions")]
     pub functions_per_update: usize,
@@ -154,6 +226,23 @@ pub struct TrainConfig {
     /// Updates of linear warm-up from `lr/warmup_updates` to `lr` (0: none).
     #[serde(default = "d_warmup")]
     pub warmup_updates: usize,
+    /// Decay of the learning rate after the warm-up.
+    #[serde(default)]
+    pub lr_schedule: LrSchedule,
+    /// Final learning rate over `lr` of a decaying schedule.
+    #[serde(default = "d_lr_final_ratio")]
+    pub lr_final_ratio: f64,
+    /// KL early stop: the update's remaining minibatch steps are skipped once a minibatch's
+    /// approximate KL exceeds `kl_stop_factor · target_kl` (none by default).
+    #[serde(default)]
+    pub target_kl: Option<f64>,
+    /// The factor of [`target_kl`](Self::target_kl) (1.5, as in Stable-Baselines3).
+    #[serde(default = "d_kl_stop_factor")]
+    pub kl_stop_factor: f64,
+    /// Floor of the policy's log standard deviation: after every optimiser step the parameter is
+    /// raised to it (none by default).
+    #[serde(default)]
+    pub min_log_std: Option<f64>,
     /// Normalise advantages over the rollout batch (zero mean, unit variance).
     #[serde(default = "d_true")]
     pub normalize_advantages: bool,
@@ -167,6 +256,14 @@ pub struct TrainConfig {
     /// Number of fixed 2-D validation functions (the first ones of `Split::Validation`).
     #[serde(default = "d_validation_functions")]
     pub validation_functions: usize,
+    /// Budget of a validation run (default: [`horizon`](Self::horizon)).
+    #[serde(default)]
+    pub validation_horizon: Option<usize>,
+    /// Size of the multimodal-heavy validation subset (the first validation functions that
+    /// [`crate::validation::is_multimodal`]; 0: none). When present, the best policy is chosen
+    /// by the mean of the two validation NIs.
+    #[serde(default)]
+    pub validation_multimodal: usize,
     /// Write the full checkpoint every this many updates (and after the last one).
     #[serde(default = "d_checkpoint_every")]
     pub checkpoint_every: usize,
@@ -281,6 +378,63 @@ impl TrainConfig {
                 ),
             );
         }
+        if let Some(m) = self.horizon_max
+            && !(self.horizon..=self.policy.max_history).contains(&m)
+        {
+            return bad(
+                "horizon_max",
+                m,
+                &format!(
+                    "must lie in horizon..=policy.max_history ({}..={})",
+                    self.horizon, self.policy.max_history
+                ),
+            );
+        }
+        if let Some(v) = self.validation_horizon
+            && !(2..=self.policy.max_history).contains(&v)
+        {
+            return bad(
+                "validation_horizon",
+                v,
+                &format!(
+                    "must lie in 2..=policy.max_history ({})",
+                    self.policy.max_history
+                ),
+            );
+        }
+        if self.group_size == 0 {
+            return bad("group_size", 0, "must be at least 1");
+        }
+        if self.advantage == AdvantageKind::Group && self.group_size < 2 {
+            return bad(
+                "advantage",
+                "group",
+                "the leave-one-out group baseline needs group_size >= 2",
+            );
+        }
+        if !(self.lr_final_ratio.is_finite() && (0.0..=1.0).contains(&self.lr_final_ratio)) {
+            return bad("lr_final_ratio", self.lr_final_ratio, "must lie in [0, 1]");
+        }
+        if let Some(k) = self.target_kl
+            && !(k.is_finite() && k > 0.0)
+        {
+            return bad("target_kl", k, "must be positive and finite");
+        }
+        if !(self.kl_stop_factor.is_finite() && self.kl_stop_factor >= 1.0) {
+            return bad("kl_stop_factor", self.kl_stop_factor, "must be at least 1");
+        }
+        if let Some(m) = self.min_log_std
+            && !m.is_finite()
+        {
+            return bad("min_log_std", m, "must be finite");
+        }
+        if self.validation_multimodal > pop_prior::EVAL_SET_SIZE {
+            return bad(
+                "validation_multimodal",
+                self.validation_multimodal,
+                &format!("must lie in 0..={}", pop_prior::EVAL_SET_SIZE),
+            );
+        }
         if self.functions_per_update == 0 {
             return bad("functions_per_update", 0, "must be at least 1");
         }
@@ -290,11 +444,11 @@ impl TrainConfig {
         if self.ppo_epochs == 0 {
             return bad("ppo_epochs", 0, "must be at least 1");
         }
-        if self.minibatches == 0 || self.minibatches > self.functions_per_update {
+        if self.minibatches == 0 || self.minibatches > self.functions_per_update * self.group_size {
             return bad(
                 "minibatches",
                 self.minibatches,
-                "must lie in 1..=functions_per_update",
+                "must lie in 1..=functions_per_update·group_size",
             );
         }
         if !(self.clip.is_finite() && self.clip > 0.0 && self.clip < 1.0) {
@@ -352,13 +506,47 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// Peak learning rate times the linear warm-up factor at `update` (0-based).
+    /// The learning rate of `update` (0-based): the linear warm-up over `warmup_updates`, then
+    /// [`lr_schedule`](Self::lr_schedule) from `lr` down to `lr·lr_final_ratio` at the last
+    /// update.
     pub fn lr_at(&self, update: usize) -> f64 {
-        if self.warmup_updates == 0 {
-            self.lr
+        let warm = if self.warmup_updates == 0 {
+            1.0
         } else {
-            self.lr * ((update + 1) as f64 / self.warmup_updates as f64).min(1.0)
+            ((update + 1) as f64 / self.warmup_updates as f64).min(1.0)
+        };
+        let span = self.updates.saturating_sub(self.warmup_updates + 1).max(1);
+        let x = (update.saturating_sub(self.warmup_updates) as f64 / span as f64).min(1.0);
+        let r = self.lr_final_ratio;
+        let decay = match self.lr_schedule {
+            LrSchedule::Constant => 1.0,
+            LrSchedule::Linear => 1.0 - (1.0 - r) * x,
+            LrSchedule::Cosine => r + (1.0 - r) * 0.5 * (1.0 + (std::f64::consts::PI * x).cos()),
+        };
+        self.lr * warm * decay
+    }
+
+    /// The budget of update `k`: [`horizon`](Self::horizon), or a seeded uniform draw from
+    /// `horizon..=horizon_max`.
+    pub fn horizon_at(&self, update: usize) -> usize {
+        match self.horizon_max {
+            Some(max) if max > self.horizon => {
+                use rand::{RngExt, SeedableRng};
+                let seed = pop_optim::seed::derive_seed(self.seed, "horizon", update as u64);
+                rand_chacha::ChaCha8Rng::seed_from_u64(seed).random_range(self.horizon..=max)
+            }
+            _ => self.horizon,
         }
+    }
+
+    /// The largest budget of the run (the rollout's cache capacity).
+    pub fn max_horizon(&self) -> usize {
+        self.horizon_max.unwrap_or(self.horizon).max(self.horizon)
+    }
+
+    /// The budget of a validation run.
+    pub fn validation_budget(&self) -> usize {
+        self.validation_horizon.unwrap_or(self.horizon)
     }
 }
 
@@ -438,6 +626,79 @@ mod tests {
         let bad = SMOKE.replace("[policy]", "[policy]\nwidth = 3");
         let e = TrainConfig::from_toml(&bad, "t").unwrap_err().to_string();
         assert!(e.contains("width"), "{e}");
+    }
+
+    #[test]
+    fn schedules_decay_to_the_final_ratio() {
+        let mut c = TrainConfig::preset("smoke").unwrap();
+        c.lr = 1.0;
+        c.warmup_updates = 0;
+        c.updates = 11;
+        c.lr_final_ratio = 0.1;
+        assert_eq!(c.lr_at(5), 1.0);
+        c.lr_schedule = LrSchedule::Linear;
+        assert!((c.lr_at(0) - 1.0).abs() < 1e-12);
+        assert!((c.lr_at(5) - 0.55).abs() < 1e-12);
+        assert!((c.lr_at(10) - 0.1).abs() < 1e-12);
+        c.lr_schedule = LrSchedule::Cosine;
+        assert!((c.lr_at(0) - 1.0).abs() < 1e-12);
+        assert!((c.lr_at(5) - 0.55).abs() < 1e-12);
+        assert!((c.lr_at(10) - 0.1).abs() < 1e-12);
+        assert!(c.lr_at(2) > 0.55 + 0.45 * 0.6);
+        // Warm-up multiplies.
+        c.warmup_updates = 2;
+        assert!((c.lr_at(0) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn horizons_are_seeded_draws_in_range() {
+        let mut c = TrainConfig::preset("smoke").unwrap();
+        assert!((0..20).all(|k| c.horizon_at(k) == c.horizon));
+        c.horizon_max = Some(30);
+        let hs: Vec<usize> = (0..200).map(|k| c.horizon_at(k)).collect();
+        assert!(hs.iter().all(|h| (c.horizon..=30).contains(h)));
+        assert!(hs.contains(&c.horizon) && hs.contains(&30));
+        assert_eq!(hs, (0..200).map(|k| c.horizon_at(k)).collect::<Vec<_>>());
+        assert_eq!(c.max_horizon(), 30);
+        c.seed += 1;
+        assert_ne!(hs, (0..200).map(|k| c.horizon_at(k)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn new_fields_default_to_the_original_behaviour_and_are_checked() {
+        let c = TrainConfig::preset("quick").unwrap();
+        assert_eq!(c.horizon_max, None);
+        assert_eq!(c.reward, RewardKind::FinalNi);
+        assert_eq!((c.group_size, c.advantage), (1, AdvantageKind::Gae));
+        assert_eq!(c.lr_schedule, LrSchedule::Constant);
+        assert_eq!((c.target_kl, c.min_log_std), (None, None));
+        assert_eq!(c.validation_budget(), c.horizon);
+        let base = TrainConfig::preset("smoke").unwrap();
+        let cases: Vec<(&str, Box<dyn Fn(&mut TrainConfig)>)> = vec![
+            (
+                "advantage",
+                Box::new(|c| c.advantage = AdvantageKind::Group),
+            ),
+            ("group_size", Box::new(|c| c.group_size = 0)),
+            ("horizon_max", Box::new(|c| c.horizon_max = Some(5))),
+            ("horizon_max", Box::new(|c| c.horizon_max = Some(10_000))),
+            (
+                "validation_horizon",
+                Box::new(|c| c.validation_horizon = Some(1)),
+            ),
+            ("lr_final_ratio", Box::new(|c| c.lr_final_ratio = 2.0)),
+            ("target_kl", Box::new(|c| c.target_kl = Some(0.0))),
+            ("kl_stop_factor", Box::new(|c| c.kl_stop_factor = 0.5)),
+            ("min_log_std", Box::new(|c| c.min_log_std = Some(f64::NAN))),
+        ];
+        for (field, mutate) in cases {
+            let mut c = base.clone();
+            mutate(&mut c);
+            match c.validate() {
+                Err(TrainError::InvalidConfig { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
     }
 
     #[test]

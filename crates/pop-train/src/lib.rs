@@ -44,7 +44,9 @@ pub mod run_folder;
 mod trainer;
 pub mod validation;
 
-pub use config::{PAPER, PRESETS, QUICK, SMOKE, TrainConfig};
+pub use config::{
+    AdvantageKind, LrSchedule, PAPER, PRESETS, QUICK, RewardKind, SMOKE, TrainConfig,
+};
 pub use error::TrainError;
 pub use es::{EsConfig, EsTrainer};
 pub use run_folder::RunFolder;

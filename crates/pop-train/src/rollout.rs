@@ -2,12 +2,13 @@
 //! [`FastPolicy`] step, stored for PPO.
 
 use pop_bench_fns::Objective;
-use pop_model::{FastPolicy, N_FEATURES, Trajectory, evaluate_in_z, update_z};
+use pop_model::{FastPolicy, Trajectory, evaluate_in_z, update_z};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
+use crate::config::RewardKind;
 use crate::error::TrainError;
 
 /// `ln √(2π)` (defined once, in `pop_optim::special`).
@@ -34,7 +35,9 @@ pub struct Rollout {
     pub d: usize,
     /// Actions per episode, `T − 1`.
     pub steps: usize,
-    /// Tokens `[n][d][steps][N_FEATURES]` (the policy's input at each acting step).
+    /// Features per token (the policy's `n_features`).
+    pub width: usize,
+    /// Tokens `[n][d][steps][width]` (the policy's input at each acting step).
     pub features: Vec<f32>,
     /// Actions `u = ln η`, `[n][d][steps]`.
     pub actions: Vec<f32>,
@@ -44,6 +47,16 @@ pub struct Rollout {
     pub rewards: Vec<f32>,
     /// Normalised improvement at `T` of each episode.
     pub ni: Vec<f64>,
+    /// `1 −` the anytime regret ([`pop_optim::metrics::anytime_regret`]) of each episode: the
+    /// mean over its calls of the clamped normalised improvement so far.
+    pub anytime_ni: Vec<f64>,
+}
+
+impl Rollout {
+    /// Tokens of the batch (`n·d·steps`): the unit of the PPO update's throughput.
+    pub fn tokens(&self) -> usize {
+        self.n * self.d * self.steps
+    }
 }
 
 /// The per-function setup of an episode.
@@ -80,14 +93,24 @@ fn eval(ep: &Episode<'_>, st: &mut State) -> Result<f64, TrainError> {
 }
 
 /// Runs one episode of `horizon` oracle calls on every function in parallel, with the policy
-/// stepping all of them as one batch, with the policy's own featurisation. `log_regret_coef` adds the log-regret reward term.
+/// stepping all of them as one batch, with the policy's own featurisation and update rule.
+/// `reward` chooses the per-step reward ([`RewardKind`]); `log_regret_coef` adds the log-regret
+/// term `ln ρ_s − ln ρ_{s+1}` to it.
 pub fn rollout(
     policy: &FastPolicy,
     episodes: &[Episode<'_>],
     horizon: usize,
     mode: ActionMode,
+    reward: RewardKind,
     log_regret_coef: f64,
 ) -> Result<Rollout, TrainError> {
+    if horizon < 2 {
+        return Err(TrainError::InvalidConfig {
+            field: "horizon",
+            value: horizon.to_string(),
+            reason: "a rollout needs at least 2 calls (one action)".into(),
+        });
+    }
     let features = &policy.config().features;
     let n = episodes.len();
     let d = episodes.first().map_or(0, |e| e.z0.len());
@@ -96,7 +119,7 @@ pub fn rollout(
         .iter()
         .map(|ep| {
             Ok(State {
-                tr: Trajectory::new(d, horizon)?,
+                tr: Trajectory::with_features(d, horizon, features)?,
                 z: ep.z0.clone(),
                 x: vec![0.0; ep.objective.dim()],
                 gx: vec![0.0; ep.objective.dim()],
@@ -116,18 +139,21 @@ pub fn rollout(
             Ok(())
         })?;
 
+    let w = features.width();
     let mut out = Rollout {
         n,
         d,
         steps,
-        features: vec![0.0; n * d * steps * N_FEATURES],
+        width: w,
+        features: vec![0.0; n * d * steps * w],
         actions: vec![0.0; n * d * steps],
         old_log_probs: vec![0.0; n * steps],
         rewards: vec![0.0; n * steps],
         ni: vec![0.0; n],
+        anytime_ni: vec![0.0; n],
     };
     let mut cache = policy.new_cache_with_capacity(n, d, horizon)?;
-    let mut token = vec![0.0_f32; n * d * N_FEATURES];
+    let mut token = vec![0.0_f32; n * d * w];
     let mut mean = vec![0.0_f32; n * d];
     let mut value = vec![0.0_f32; n];
     let mut u = vec![0.0_f64; n * d];
@@ -139,17 +165,14 @@ pub fn rollout(
     };
     for s in 0..steps {
         for (b, st) in states.iter().enumerate() {
-            st.tr.token_into(
-                s,
-                features,
-                &mut token[b * d * N_FEATURES..(b + 1) * d * N_FEATURES],
-            )?;
+            st.tr
+                .token_into(s, features, &mut token[b * d * w..(b + 1) * d * w])?;
         }
         for b in 0..n {
             for i in 0..d {
-                let src = (b * d + i) * N_FEATURES;
-                let dst = ((b * d + i) * steps + s) * N_FEATURES;
-                out.features[dst..dst + N_FEATURES].copy_from_slice(&token[src..src + N_FEATURES]);
+                let src = (b * d + i) * w;
+                let dst = ((b * d + i) * steps + s) * w;
+                out.features[dst..dst + w].copy_from_slice(&token[src..src + w]);
             }
         }
         policy.step(&mut cache, &token, &mut mean, &mut value)?;
@@ -178,7 +201,7 @@ pub fn rollout(
             .zip(u.par_chunks(d))
             .map(|((st, ep), ub)| -> Result<f64, TrainError> {
                 let mut g = vec![0.0; d];
-                st.tr.scaled_grad_into(s, &mut g)?;
+                st.tr.direction_into(s, features, &mut g)?;
                 let z_now = st.z.clone();
                 update_z(&z_now, &g, ub, &mut st.z)?;
                 let f = eval(ep, st)?;
@@ -189,7 +212,14 @@ pub fn rollout(
                 if gap.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                     return Ok(0.0);
                 }
-                let mut r = (b_prev - b_now) / gap;
+                let mut r = match reward {
+                    RewardKind::FinalNi => (b_prev - b_now) / gap,
+                    RewardKind::AnytimeNi => {
+                        let nr = pop_optim::metrics::normalized_regret(st.f0, b_now, ep.f_star)
+                            .unwrap_or(1.0);
+                        (1.0 - nr.clamp(0.0, 1.0)) / horizon as f64
+                    }
+                };
                 if log_regret_coef > 0.0 {
                     let rho = |b: f64| ((b - ep.f_star) / gap).max(1e-8).ln();
                     r += log_regret_coef * (rho(b_prev) - rho(b_now));
@@ -205,6 +235,11 @@ pub fn rollout(
         let best = st.tr.best(steps)?;
         out.ni[b] =
             pop_optim::metrics::normalized_improvement(st.f0, best, ep.f_star).unwrap_or(0.0);
+        let bests = (0..horizon)
+            .map(|t| st.tr.best(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.anytime_ni[b] =
+            1.0 - pop_optim::metrics::anytime_regret(Some(st.f0), &bests, ep.f_star);
     }
     Ok(out)
 }

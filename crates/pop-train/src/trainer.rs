@@ -9,8 +9,14 @@
 //!   `state.json` (next update index, best validation NI).
 //!
 //! Randomness: every random choice of update `k` comes from seeds derived from the master seed
-//! and `k` (functions, starts, action noise, minibatch order), so the "RNG state" of a checkpoint
-//! is its update index, and a resumed run repeats the straight run exactly.
+//! and `k` (functions, starts, budget `T`, action noise, minibatch order), so the "RNG state" of
+//! a checkpoint is its update index, and a resumed run repeats the straight run exactly.
+//!
+//! An update: `functions_per_update` training functions, one start each, `group_size` episodes
+//! per (function, start) with budget `T` ([`TrainConfig::horizon_at`]); rewards
+//! ([`crate::config::RewardKind`]), advantages and the PPO health controls are those of
+//! [`crate::ppo`]. `metrics.jsonl` records per update the learning rate, `T`, the approximate
+//! KL, the clip fraction, the log standard deviation and the critic's explained variance.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -42,16 +48,29 @@ pub struct UpdateMetrics {
     pub update: usize,
     /// Learning rate used.
     pub lr: f64,
+    /// Budget `T` of this update's episodes.
+    #[serde(default)]
+    pub horizon: usize,
     /// Mean NI at `T` of the rollout batch (stochastic policy).
     pub train_ni: f64,
+    /// Mean anytime NI (`1 −` anytime regret) of the rollout batch.
+    #[serde(default)]
+    pub train_anytime_ni: f64,
     /// Mean validation NI (deterministic policy), when validated at this update.
     pub val_ni: Option<f64>,
-    /// Best validation NI so far.
+    /// Mean NI on the multimodal-heavy validation subset, when configured and validated.
+    #[serde(default)]
+    pub val_ni_multimodal: Option<f64>,
+    /// Best validation selection score so far: the mean validation NI, or its mean with the
+    /// multimodal subset's NI when that subset is configured.
     pub best_val_ni: Option<f64>,
-    /// Losses.
+    /// Losses and PPO health (approximate KL, clip fraction, explained variance, early stop).
     pub losses: LossStats,
     /// Policy log-std after the update.
     pub log_std: f64,
+    /// Token passes (forward + backward) per second of the PPO update (timing).
+    #[serde(default)]
+    pub ppo_tokens_per_s: f64,
     /// Oracle calls of the rollout.
     pub env_steps: usize,
     /// Oracle calls per second of the rollout (timing: not reproducible).
@@ -74,6 +93,18 @@ pub struct UpdateMetrics {
 pub struct Validation {
     /// Mean NI over the validation functions.
     pub ni: f64,
+    /// Mean NI over the multimodal-heavy subset, when configured.
+    pub ni_multimodal: Option<f64>,
+}
+
+impl Validation {
+    /// The selection score: `ni`, or the mean of `ni` and `ni_multimodal`.
+    pub fn score(&self) -> f64 {
+        match self.ni_multimodal {
+            Some(m) => 0.5 * (self.ni + m),
+            None => self.ni,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,6 +128,7 @@ pub struct Trainer {
     next_update: usize,
     best_val_ni: Option<f64>,
     validation: ValidationSet,
+    multimodal: Option<ValidationSet>,
     adam: Option<AdamBaseline>,
 }
 
@@ -185,8 +217,11 @@ impl Trainer {
         best_val_ni: Option<f64>,
     ) -> Result<Self, TrainError> {
         let prior = Prior::new(cfg.prior.clone())?;
-        let validation =
-            ValidationSet::new(&prior, cfg.dim, cfg.validation_functions, cfg.horizon)?;
+        let budget = cfg.validation_budget();
+        let validation = ValidationSet::new(&prior, cfg.dim, cfg.validation_functions, budget)?;
+        let multimodal = (cfg.validation_multimodal > 0)
+            .then(|| ValidationSet::multimodal(&prior, cfg.dim, cfg.validation_multimodal, budget))
+            .transpose()?;
         Ok(Self {
             cfg,
             folder,
@@ -196,6 +231,7 @@ impl Trainer {
             next_update,
             best_val_ni,
             validation,
+            multimodal,
             adam: None,
         })
     }
@@ -225,7 +261,7 @@ impl Trainer {
         &self.policy
     }
 
-    /// Best validation NI so far.
+    /// Best validation selection score so far ([`Validation::score`]).
     pub fn best_val_ni(&self) -> Option<f64> {
         self.best_val_ni
     }
@@ -241,11 +277,16 @@ impl Trainer {
     }
 
     /// Mean validation NI of the current policy acting with its mean, run through the harness
-    /// as the trained optimizer (`PopMethod`) is.
+    /// as the trained optimizer (`PopMethod`) is (and on the multimodal subset, when configured).
     pub fn validate(&self) -> Result<Validation, TrainError> {
         let pop = PopMethod::new("pop", export_fast(&self.policy.valid())?);
         Ok(Validation {
             ni: self.validation.score(&pop)?.ni,
+            ni_multimodal: self
+                .multimodal
+                .as_ref()
+                .map(|m| m.score(&pop).map(|s| s.ni))
+                .transpose()?,
         })
     }
 
@@ -267,41 +308,52 @@ impl Trainer {
             .split_batch(Split::Train, cfg.dim, first..first + n as u64)?;
         let sample_s = started.elapsed().as_secs_f64();
         let starts = uniform_starts(n, cfg.dim, seed("starts"));
+        // `group_size` consecutive episodes per (function, start), differing in action noise.
         let episodes: Vec<Episode<'_>> = fns
             .iter()
             .zip(starts)
-            .map(|(f, z0)| Episode {
-                objective: f,
-                z0,
-                f_star: f.f_star().unwrap_or(f64::NEG_INFINITY),
+            .flat_map(|(f, z0)| {
+                (0..cfg.group_size).map(move |_| Episode {
+                    objective: f,
+                    z0: z0.clone(),
+                    f_star: f.f_star().unwrap_or(f64::NEG_INFINITY),
+                })
             })
             .collect();
+        let horizon = cfg.horizon_at(k);
         let fast = export_fast(&self.policy.valid())?;
         let t_roll = Instant::now();
         let ro = rollout(
             &fast,
             &episodes,
-            cfg.horizon,
+            horizon,
             ActionMode::Sample {
                 seed: seed("actions"),
             },
+            cfg.reward,
             cfg.log_regret_coef,
         )?;
         let roll_s = t_roll.elapsed().as_secs_f64();
-        let train_ni = ro.ni.iter().sum::<f64>() / n as f64;
+        let episodes_n = ro.n.max(1) as f64;
+        let train_ni = ro.ni.iter().sum::<f64>() / episodes_n;
+        let train_anytime_ni = ro.anytime_ni.iter().sum::<f64>() / episodes_n;
         let lr = cfg.lr_at(k);
         let policy = self.policy.clone();
         let t_ppo = Instant::now();
         let (policy, losses) =
             ppo::update(policy, &mut self.optim, &ro, cfg, k, seed("minibatches"))?;
         let ppo_s = t_ppo.elapsed().as_secs_f64();
+        let token_passes =
+            ro.tokens() as f64 * losses.minibatch_steps as f64 / cfg.minibatches as f64;
+        let env_steps = ro.n * horizon;
         self.policy = policy;
         self.next_update = k + 1;
         let last = self.is_done();
-        let mut val_ni = None;
+        let mut val = None;
         if (k + 1).is_multiple_of(self.cfg.validate_every) || last {
-            let v = self.validate()?.ni;
-            val_ni = Some(v);
+            let result = self.validate()?;
+            val = Some(result);
+            let v = result.score();
             if self.best_val_ni.is_none_or(|b| v > b) {
                 self.best_val_ni = Some(v);
                 let valid = self.policy.valid();
@@ -317,13 +369,17 @@ impl Trainer {
         let m = UpdateMetrics {
             update: k,
             lr,
+            horizon,
             train_ni,
-            val_ni,
+            train_anytime_ni,
+            val_ni: val.map(|v| v.ni),
+            val_ni_multimodal: val.and_then(|v| v.ni_multimodal),
             best_val_ni: self.best_val_ni,
             losses,
             log_std,
-            env_steps: n * self.cfg.horizon,
-            env_steps_per_s: (n * self.cfg.horizon) as f64 / roll_s.max(1e-9),
+            ppo_tokens_per_s: token_passes / ppo_s.max(1e-9),
+            env_steps,
+            env_steps_per_s: env_steps as f64 / roll_s.max(1e-9),
             update_s: started.elapsed().as_secs_f64(),
             sample_s,
             rollout_s: roll_s,

@@ -103,6 +103,21 @@ pub struct ValidationSet {
     horizon: usize,
 }
 
+/// Longest GP length-scale (z-units, box width 2) of a sample counted as multimodal.
+pub const MULTIMODAL_MAX_LENGTH_SCALE: f64 = 0.5;
+
+/// Whether a prior sample is "multimodal" for the multimodal-heavy validation subset: its GP part
+/// has weight at least ½ (`α ≤ ½`) and every length-scale is at most
+/// [`MULTIMODAL_MAX_LENGTH_SCALE`], so the box holds several GP bumps per axis and a descent
+/// from a random start usually ends in a local minimum. Decided from the sample's parameters
+/// alone (not from any method's result). **\[ours\]**
+pub fn is_multimodal(sample: &PriorSample) -> bool {
+    sample.quadratic_weight() <= 0.5
+        && sample.kernel().is_some_and(|k| {
+            (0..k.dim()).all(|i| k.length_scales().get(i) <= MULTIMODAL_MAX_LENGTH_SCALE)
+        })
+}
+
 impl ValidationSet {
     /// The first `n` validation functions of `prior` in `dim`, starts from
     /// [`VALIDATION_START_SEED`].
@@ -114,6 +129,40 @@ impl ValidationSet {
             starts,
             horizon,
         })
+    }
+
+    /// The multimodal-heavy validation subset: the first `n` functions of the validation split in
+    /// `dim` (in index order) for which [`is_multimodal`] holds, with starts from a seed derived
+    /// from [`VALIDATION_START_SEED`]. Fewer than `n` if the split has fewer.
+    pub fn multimodal(
+        prior: &Prior,
+        dim: usize,
+        n: usize,
+        horizon: usize,
+    ) -> Result<Self, TrainError> {
+        let mut fns = Vec::with_capacity(n);
+        let chunk = 64_u64;
+        let mut next = 0_u64;
+        let total = pop_prior::EVAL_SET_SIZE as u64;
+        while fns.len() < n && next < total {
+            let end = (next + chunk).min(total);
+            let batch = prior.split_batch(Split::Validation, dim, next..end)?;
+            fns.extend(batch.into_iter().filter(is_multimodal));
+            next = end;
+        }
+        fns.truncate(n);
+        let seed = derive_seed(VALIDATION_START_SEED, "multimodal", 0);
+        let starts = uniform_starts(fns.len(), dim, seed);
+        Ok(Self {
+            fns,
+            starts,
+            horizon,
+        })
+    }
+
+    /// The budget of a validation run.
+    pub fn horizon(&self) -> usize {
+        self.horizon
     }
 
     /// The functions.

@@ -10,9 +10,13 @@ use pop_model::{CpuBackend, Policy};
 use pop_optim::Method;
 use pop_optim::harness::{self, RunOptions};
 use pop_optim::pop::PopMethod;
+use pop_optim::pop::{ExtraFeature, FeatureConfig, StepRule, TimeEmbedding};
 use pop_prior::{Prior, Split};
 use pop_train::rollout::{ActionMode, Episode, rollout, uniform_starts};
-use pop_train::{TrainConfig, Trainer, UpdateMetrics, VALIDATION_START_SEED};
+use pop_train::{
+    AdvantageKind, LrSchedule, RewardKind, TrainConfig, Trainer, UpdateMetrics,
+    VALIDATION_START_SEED,
+};
 
 /// The tests of this file run one at a time: building or loading a policy initialises burn
 /// parameters from burn's process-global RNG, so a concurrent test could draw from it between a
@@ -44,6 +48,7 @@ fn untimed(mut m: Vec<UpdateMetrics>) -> Vec<UpdateMetrics> {
         x.sample_s = 0.0;
         x.rollout_s = 0.0;
         x.ppo_s = 0.0;
+        x.ppo_tokens_per_s = 0.0;
     }
     m
 }
@@ -140,7 +145,15 @@ fn smoke_run_writes_folder_and_policy_is_an_optimizer() {
             f_star: f.f_star().unwrap(),
         })
         .collect();
-    let ro = rollout(pop.policy(), &episodes, cfg.horizon, ActionMode::Mean, 0.0).unwrap();
+    let ro = rollout(
+        pop.policy(),
+        &episodes,
+        cfg.horizon,
+        ActionMode::Mean,
+        RewardKind::FinalNi,
+        0.0,
+    )
+    .unwrap();
     let rollout_ni = ro.ni.iter().sum::<f64>() / ro.ni.len() as f64;
     assert!(
         (rollout_ni - harness_ni).abs() < 1e-12,
@@ -152,15 +165,50 @@ fn smoke_run_writes_folder_and_policy_is_an_optimizer() {
 #[test]
 fn resume_equals_a_straight_run() {
     let _serial = serial();
-    let k = 2;
+    check_resume(TrainConfig::preset("smoke").unwrap(), "plain");
+}
+
+/// The `pop` design: RMS step, progress time, budgets drawn per update, anytime reward, group
+/// baseline, KL early stop, σ floor, lr decay.
+fn pop_design_smoke() -> TrainConfig {
     let mut cfg = TrainConfig::preset("smoke").unwrap();
+    cfg.policy = cfg
+        .policy
+        .with_time_embedding(TimeEmbedding::Progress)
+        .with_features(FeatureConfig {
+            step: StepRule::Rms,
+            extra: vec![ExtraFeature::RmsGrad],
+            ..FeatureConfig::default()
+        });
+    cfg.horizon_max = Some(20);
+    cfg.reward = RewardKind::AnytimeNi;
+    cfg.group_size = 3;
+    cfg.advantage = AdvantageKind::Group;
+    cfg.lr_schedule = LrSchedule::Cosine;
+    cfg.target_kl = Some(0.05);
+    cfg.min_log_std = Some(-1.0);
+    cfg.validation_horizon = Some(16);
+    cfg.validation_multimodal = 3;
+    cfg.validate().unwrap();
+    cfg
+}
+
+#[test]
+fn resume_equals_a_straight_run_with_the_pop_design() {
+    let _serial = serial();
+    check_resume(pop_design_smoke(), "pop-design");
+}
+
+fn check_resume(cfg: TrainConfig, tag: &str) {
+    let k = 2;
+    let mut cfg = cfg;
     cfg.updates = 2 * k;
     cfg.validate_every = k;
     cfg.checkpoint_every = k;
-    let straight = scratch("straight");
+    let straight = scratch(&format!("straight-{tag}"));
     Trainer::new(cfg.clone(), &straight).unwrap().run().unwrap();
 
-    let resumed = scratch("resumed");
+    let resumed = scratch(&format!("resumed-{tag}"));
     let mut half = cfg.clone();
     half.updates = k;
     Trainer::new(half, &resumed).unwrap().run().unwrap();
@@ -181,4 +229,71 @@ fn resume_equals_a_straight_run() {
     assert!(Trainer::new(cfg, &resumed).is_err());
     let _ = std::fs::remove_dir_all(&straight);
     let _ = std::fs::remove_dir_all(&resumed);
+}
+
+/// The rewards of an episode sum to the metric they stand for (final NI, or `1 −` anytime
+/// regret), and the training rollout acting with the mean runs the same episode as the harness
+/// running `PopMethod`, for the RMS step and the progress time embedding too.
+#[test]
+fn rewards_sum_to_their_metric_and_rollout_equals_harness_for_the_pop_design() {
+    use pop_model::{PolicyInit, export_fast};
+    let _serial = serial();
+    let cfg = pop_design_smoke();
+    let device = Default::default();
+    <CpuBackend as Backend>::seed(&device, 3);
+    let policy = cfg.policy.init::<CpuBackend>(&device).unwrap();
+    let fast = export_fast(&policy).unwrap();
+    let prior = Prior::new(cfg.prior.clone()).unwrap();
+    let fns = prior.split_batch(Split::Validation, 2, 0..6).unwrap();
+    let starts = uniform_starts(fns.len(), 2, 11);
+    let episodes: Vec<Episode<'_>> = fns
+        .iter()
+        .zip(&starts)
+        .map(|(f, z0)| Episode {
+            objective: f,
+            z0: z0.clone(),
+            f_star: f.f_star().unwrap(),
+        })
+        .collect();
+    let horizon = 17;
+    for reward in [RewardKind::FinalNi, RewardKind::AnytimeNi] {
+        let mode = ActionMode::Sample { seed: 5 };
+        let ro = rollout(&fast, &episodes, horizon, mode, reward, 0.0).unwrap();
+        for b in 0..ro.n {
+            let sum: f64 = ro.rewards[b * ro.steps..(b + 1) * ro.steps]
+                .iter()
+                .map(|&r| f64::from(r))
+                .sum();
+            let want = match reward {
+                RewardKind::FinalNi => ro.ni[b],
+                RewardKind::AnytimeNi => ro.anytime_ni[b],
+            };
+            assert!((sum - want).abs() < 1e-5, "{reward:?} {b}: {sum} vs {want}");
+        }
+    }
+    let ro = rollout(
+        &fast,
+        &episodes,
+        horizon,
+        ActionMode::Mean,
+        RewardKind::AnytimeNi,
+        0.0,
+    )
+    .unwrap();
+    let pop = PopMethod::new("pop", fast.clone());
+    for (b, (f, z0)) in fns.iter().zip(&starts).enumerate() {
+        let rec = harness::run(
+            f,
+            &pop as &dyn Method,
+            z0,
+            horizon,
+            1,
+            RunOptions::default(),
+        )
+        .unwrap();
+        let ni = rec
+            .normalized_improvement(f.f_star().unwrap())
+            .unwrap_or(0.0);
+        assert!((ni - ro.ni[b]).abs() < 1e-12, "{b}: {ni} vs {}", ro.ni[b]);
+    }
 }

@@ -1,5 +1,9 @@
-//! `pop-train train --config PRESET_OR_FILE --out DIR [--resume]`
+//! `pop-train train --config PRESET_OR_FILE --out DIR [--resume]` (writes `DIR/health.png` at
+//! the end)
+//! `pop-train health --run DIR` (redraws the PPO health plot of a run folder)
 //! `pop-train es --config PRESET_OR_FILE --out DIR [--resume]` (the VeLO-style competitor)
+
+mod health;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -32,6 +36,13 @@ enum Cmd {
         /// Continue from the folder's checkpoint (the config, if given, may change only `updates`).
         #[arg(long)]
         resume: bool,
+    },
+    /// Draw `health.png` (approximate KL, clip fraction, log σ, explained variance, learning
+    /// rate, NI per update) from a PPO run folder's `metrics.jsonl`.
+    Health {
+        /// The run folder.
+        #[arg(long)]
+        run: PathBuf,
     },
     /// Meta-train (or resume) the VeLO-style learned optimizer with evolution strategies.
     Es {
@@ -69,6 +80,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             resume,
         } => train(config, out, resume),
+        Cmd::Health { run } => {
+            let cfg: Option<TrainConfig> = std::fs::read_to_string(run.join("config.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok());
+            let path = health::write(&run, cfg.and_then(|c| c.target_kl))?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
         Cmd::Es {
             config,
             out,
@@ -188,17 +207,21 @@ fn train(config: Option<String>, out: PathBuf, resume: bool) -> anyhow::Result<(
         if (m.update + 1).is_multiple_of(log_every) || trainer.is_done() {
             let done = (m.update + 1 - first) as f64;
             let line = format!(
-                "update {:>6} | NI train {:.4} val {} | Adam {:.4}/{:.4} | loss pi {:+.4} v {:.4} | H {:.3} | kl {:.4} | {:.0} steps/s | {:.2} upd/s",
+                "update {:>6} | T {:>3} | NI train {:.4} any {:.4} val {} | Adam {:.4}/{:.4} | loss pi {:+.4} v {:.4} | kl {:.4} clip {:.3} log σ {:+.2} EV {:+.2} | {:.0} tok/s | {:.2} upd/s",
                 m.update + 1,
+                m.horizon,
                 m.train_ni,
+                m.train_anytime_ni,
                 last_val.map_or("-".to_string(), |v| format!("{v:.4}")),
                 adam.default_ni,
                 adam.tuned_ni,
                 m.losses.policy_loss,
                 m.losses.value_loss,
-                m.losses.entropy,
                 m.losses.approx_kl,
-                m.env_steps_per_s,
+                m.losses.clip_fraction,
+                m.log_std,
+                m.losses.explained_variance,
+                m.ppo_tokens_per_s,
                 done / started.elapsed().as_secs_f64(),
             );
             // A hidden bar (stderr not a terminal) drops `println`: print plainly then.
@@ -210,13 +233,15 @@ fn train(config: Option<String>, out: PathBuf, resume: bool) -> anyhow::Result<(
         }
     }
     bar.finish();
+    let plot = health::write(&out, trainer.config().target_kl).context("health plot")?;
     eprintln!(
-        "done: {} updates, best validation NI {}, run folder {}",
+        "done: {} updates, best validation score {}, run folder {} (health plot {})",
         trainer.next_update(),
         trainer
             .best_val_ni()
             .map_or("-".into(), |v| format!("{v:.4}")),
-        out.display()
+        out.display(),
+        plot.display()
     );
     Ok(())
 }
