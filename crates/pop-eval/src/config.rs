@@ -76,6 +76,10 @@ pub struct ReproduceConfig {
     /// Methods run only up to a budget (expensive ones in quick runs): key → largest budget.
     #[serde(default)]
     pub max_budget: BTreeMap<String, usize>,
+    /// Methods run only on some suites (expensive ones in quick runs): key → suite names. A
+    /// method not listed runs on every suite.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub only_suites: BTreeMap<String, Vec<String>>,
     /// The POP run folder (`config.json` + `best/`).
     pub pop_policy: PathBuf,
     /// The learned competitor's run folder or weights file.
@@ -148,6 +152,23 @@ impl ReproduceConfig {
     pub fn budgets_of(&self, method: &str) -> Vec<usize> {
         let cap = self.max_budget.get(method).copied().unwrap_or(usize::MAX);
         self.budgets.iter().copied().filter(|&b| b <= cap).collect()
+    }
+
+    /// Whether `method` runs on `suite` (see `only_suites`).
+    pub fn runs_on(&self, method: &str, suite: &str) -> bool {
+        self.only_suites
+            .get(method)
+            .is_none_or(|suites| suites.iter().any(|s| s == suite))
+    }
+
+    /// The budgets at which `method` runs on `suite`: [`ReproduceConfig::budgets_of`], or none
+    /// when it does not run there.
+    pub fn budgets_on(&self, method: &str, suite: &str) -> Vec<usize> {
+        if self.runs_on(method, suite) {
+            self.budgets_of(method)
+        } else {
+            Vec::new()
+        }
     }
 
     /// Checks every field, naming the first bad one and the valid choices.
@@ -261,6 +282,21 @@ impl ReproduceConfig {
                 ));
             }
         }
+        for (m, only) in &self.only_suites {
+            if !self.methods.contains(m) {
+                return Err(invalid(
+                    "only_suites",
+                    m,
+                    "names a method that is not in `methods`",
+                ));
+            }
+            if only.is_empty() {
+                return Err(invalid("only_suites", m, "list at least one suite"));
+            }
+            for s in only {
+                suites::find(s)?;
+            }
+        }
         for f in &self.convergence_functions {
             pop_bench_fns::registry::find(f)?;
         }
@@ -334,6 +370,23 @@ mod tests {
         cfg.budgets = vec![0];
         let e = cfg.validate().expect_err("bad budget").to_string();
         assert!(e.contains("budgets"), "{e}");
+
+        let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+        cfg.only_suites
+            .insert("tpe-univariate".into(), vec!["prior-3".into()]);
+        let e = cfg.validate().expect_err("unknown suite").to_string();
+        assert!(e.contains("prior-3") && e.contains("vlse47"), "{e}");
+        cfg.only_suites
+            .insert("tpe-univariate".into(), vec!["prior-2".into()]);
+        cfg.validate().expect("valid");
+        assert!(
+            cfg.runs_on("tpe-univariate", "prior-2") && !cfg.runs_on("tpe-univariate", "vlse47")
+        );
+        assert!(cfg.budgets_on("tpe-univariate", "vlse47").is_empty());
+        assert!(cfg.runs_on("tpe", "vlse47"));
+        cfg.only_suites
+            .insert("sgd-magic".into(), vec!["prior-2".into()]);
+        assert!(cfg.validate().is_err());
 
         let e = ReproduceConfig::from_toml("name = \"x\"\nbogus = 1\n", "inline")
             .expect_err("unknown field")

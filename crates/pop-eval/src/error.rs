@@ -52,6 +52,36 @@ pub enum ReproduceError {
         /// What is wrong.
         reason: String,
     },
+    /// A results folder holds records of another format.
+    #[error(
+        "{path} holds records of format {found}, this pop-reproduce reads format {expected} \
+         (compact gzip records, `records/<suite>/<method>.jsonl.gz`); nothing was read or \
+         overwritten: run the evaluation again into a new --out (or delete the folder), or \
+         convert a format-1 folder with `pop-reproduce migrate --from {path} --out NEW`"
+    )]
+    RecordsFormat {
+        /// The results folder.
+        path: PathBuf,
+        /// Its format.
+        found: u32,
+        /// The format this version reads.
+        expected: u32,
+    },
+    /// The run was asked to stop; the completed part of the stage is saved.
+    #[error(
+        "stopped during {suite}/{method} with {done} of {total} runs saved; running the same \
+         command again resumes there"
+    )]
+    Interrupted {
+        /// Suite of the stage.
+        suite: String,
+        /// Method of the stage.
+        method: String,
+        /// Jobs saved.
+        done: usize,
+        /// Jobs of the stage.
+        total: usize,
+    },
     /// The prior failed.
     #[error(transparent)]
     Prior(#[from] pop_prior::PriorError),

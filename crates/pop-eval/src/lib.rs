@@ -7,16 +7,19 @@
 //! * [`methods`] and [`suites`]: the typed registries of method keys and suites (adding one is a
 //!   line there).
 //! * [`ReproduceConfig`] with presets `ci`, `quick`, `full`, `paper`.
-//! * [`Reproduction`]: claims a results folder (refusing one of another config), loads the
-//!   shipped policies, and runs one stage per (suite, method), each written atomically, skipped
-//!   when complete: an interrupted run resumes where it stopped.
-//! * [`summarize`] → [`Results`]; [`write_report`] writes the CSV files, PNG pictures and
-//!   `results.md`.
+//! * [`Reproduction`]: claims a results folder (refusing one of another config or records
+//!   format), loads the shipped policies, and runs one stage per (suite, method), each written
+//!   atomically, skipped when complete; within a stage the completed runs are saved as they
+//!   finish, so that a killed run resumes where it stopped.
+//! * [`records`]: the compact records (format 2, gzip JSON lines) and their streaming reader.
+//! * [`summarize`] → [`Results`] (streaming the records, one line at a time); [`write_report`]
+//!   writes the CSV files, PNG pictures and `results.md`.
 //!
-//! Layout of `results/<name>/`: `config.json` (manifest: config + policy fingerprints),
-//! `records/<suite>/<method>.jsonl` (one line per function, start and budget, with the
-//! best-so-far curve) and `.timing.json`, `scaling.json`, `summary.csv`, `vlse47.csv`,
-//! `per_function.csv`, `timings.csv`, `*.png`, `results.md`.
+//! Layout of `results/<name>/`: `config.json` (manifest: records format, config, policy
+//! fingerprints), `records/<suite>/<method>.jsonl.gz` (one line per function, start and budget,
+//! with the best-so-far value at thinned calls, see [`records`]) and `.timing.json` (while a
+//! stage runs: `.jsonl.gz.part` and `.jsonl.gz.part-index.json`), `scaling.json`,
+//! `summary.csv`, `vlse47.csv`, `per_function.csv`, `timings.csv`, `*.png`, `results.md`.
 //!
 //! ```no_run
 //! use pop_eval::{ReproduceConfig, Reproduction};
@@ -34,10 +37,12 @@
     clippy::print_stderr
 )]
 
+pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod methods;
 pub mod plots;
+pub mod records;
 pub mod report;
 pub mod runner;
 pub mod scaling;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pop_baselines::catalogue::MethodConfig;
+use pop_baselines::restarts::Restarts;
 use pop_optim::Method;
 use pop_optim::learned::velo::VeloStyle;
 use pop_optim::pop::PopMethod;
@@ -25,10 +26,20 @@ pub enum Source {
     /// A catalogue baseline at the learning rate of `data/tuned-hyperparameters.json` (tuned on
     /// validation prior functions, never on test suites).
     Tuned(&'static str),
+    /// The tuned baseline of [`Source::Tuned`] inside [`pop_baselines::restarts::Restarts`] with
+    /// the default patience (`MethodConfig::Restarts`): restarted from a fresh uniform point
+    /// whenever it converges or stalls.
+    TunedRestarts(&'static str),
 }
 
 /// Whether a run of `T` calls is the first `T` calls of a longer run with the same seed
 /// ("anytime"): then one run at the largest budget gives every smaller budget.
+///
+/// A method is anytime when its first `t` calls do not depend on the budget `T`. The restart
+/// wrapper (`pop_baselines::restarts::Restarts`) decides on convergence and stalls only; it
+/// hands each inner run the budget that remains, which Adam and L-BFGS (with its own restart
+/// off) never read, so `lbfgs+restarts` and `adam-tuned+restarts` are [`Anytime::Always`]. TPE
+/// reads the budget only to reserve memory, so both TPE variants are too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anytime {
     /// The method ignores the budget (checked for every such method by a test).
@@ -60,7 +71,7 @@ const fn spec(key: &'static str, source: Source, anytime: Anytime) -> MethodSpec
 }
 
 use Anytime::{Always, Never, WhenDesignFits};
-use Source::{Default, Pop, Tuned, Velo};
+use Source::{Default, Pop, Tuned, TunedRestarts, Velo};
 
 /// Every method an evaluation may list, in table order.
 pub const REGISTRY: &[MethodSpec] = &[
@@ -74,15 +85,18 @@ pub const REGISTRY: &[MethodSpec] = &[
     spec("nesterov-tuned", Tuned("nesterov"), Always),
     spec("adam", Default("adam"), Always),
     spec("adam-tuned", Tuned("adam"), Always),
+    spec("adam-tuned+restarts", TunedRestarts("adam"), Always),
     spec("rmsprop", Default("rmsprop"), Always),
     spec("rmsprop-tuned", Tuned("rmsprop"), Always),
     spec("lbfgs", Default("lbfgs"), Always),
+    spec("lbfgs+restarts", Default("lbfgs+restarts"), Always),
     spec("random-search", Default("random-search"), Always),
     spec("ga", Default("ga"), Always),
     spec("de", Default("de"), Always),
     spec("cmaes", Default("cmaes"), Always),
     spec("bo-gp-ei", Default("bo-gp-ei"), WhenDesignFits),
     spec("tpe", Default("tpe"), Always),
+    spec("tpe-univariate", Default("tpe-univariate"), Always),
 ];
 
 /// Every method key, in table order.
@@ -172,6 +186,11 @@ impl MethodSpec {
                 mc.validate()?;
                 Arc::new(mc)
             }
+            TunedRestarts(kind) => {
+                let mc = MethodConfig::Restarts(Restarts::new(Box::new(tuned(kind, self.key)?)));
+                mc.validate()?;
+                Arc::new(mc)
+            }
         };
         Ok(EvalMethod {
             key: self.key.to_string(),
@@ -219,4 +238,68 @@ fn tuned(kind: &str, key: &str) -> Result<MethodConfig, ReproduceError> {
             value: key.to_string(),
             reason: "data/tuned-hyperparameters.json has no tuned entry for it".into(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(key: &str) -> EvalMethod {
+        resolve(key, "data/pop-quick".as_ref(), "data/velo-quick".as_ref()).expect(key)
+    }
+
+    #[test]
+    fn keys_are_unique_and_every_baseline_builds() {
+        let mut keys: Vec<&str> = keys().collect();
+        keys.sort_unstable();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "duplicate keys");
+        for spec in REGISTRY {
+            if matches!(spec.source, Default(_) | Tuned(_) | TunedRestarts(_)) {
+                let m = build(spec.key);
+                assert_eq!(m.key, spec.key);
+            }
+        }
+    }
+
+    #[test]
+    fn restart_and_univariate_tpe_keys() {
+        let lbfgs = build("lbfgs+restarts");
+        assert_eq!(
+            lbfgs.name,
+            MethodConfig::default_of("lbfgs+restarts")
+                .expect("catalogue")
+                .name()
+        );
+        assert!(lbfgs.name.ends_with("+restarts"), "{}", lbfgs.name);
+
+        // The tuned Adam (its learning rate from the tuning file) inside the wrapper.
+        let tuned = build("adam-tuned");
+        let wrapped = build("adam-tuned+restarts");
+        assert_eq!(wrapped.name, format!("{}+restarts", tuned.name));
+        assert_ne!(wrapped.name, build("adam").name + "+restarts");
+
+        let tpe = build("tpe-univariate");
+        assert_eq!(
+            tpe.name,
+            MethodConfig::default_of("tpe-univariate")
+                .expect("catalogue")
+                .name()
+        );
+        assert_ne!(tpe.name, build("tpe").name);
+
+        for key in ["lbfgs+restarts", "adam-tuned+restarts", "tpe-univariate"] {
+            assert_eq!(find(key).expect(key).anytime, Always, "{key}");
+            assert!(is_anytime(key, 32, 50).expect(key));
+            assert!(valid_keys().contains(key));
+        }
+        let e = find("adam+restart").expect_err("typo").to_string();
+        assert!(
+            e.contains("adam+restart")
+                && e.contains("adam-tuned+restarts")
+                && e.contains("tpe-univariate"),
+            "{e}"
+        );
+    }
 }

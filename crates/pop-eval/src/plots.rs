@@ -23,7 +23,7 @@ fn register_font() {
 
 /// Line colour of a method: POP black, the others from a fixed palette in config order.
 fn color(methods: &[String], key: &str) -> RGBColor {
-    const PALETTE: [RGBColor; 18] = [
+    const PALETTE: [RGBColor; 22] = [
         RGBColor(31, 119, 180),
         RGBColor(255, 127, 14),
         RGBColor(44, 160, 44),
@@ -42,6 +42,10 @@ fn color(methods: &[String], key: &str) -> RGBColor {
         RGBColor(60, 179, 113),
         RGBColor(218, 165, 32),
         RGBColor(106, 90, 205),
+        RGBColor(199, 21, 133),
+        RGBColor(85, 107, 47),
+        RGBColor(70, 130, 180),
+        RGBColor(210, 105, 30),
     ];
     if key == "pop" {
         return RGBColor(0, 0, 0);

@@ -265,6 +265,16 @@ pub fn results_page(
         };
         let _ = writeln!(s, "- `{suite}`: {n} functions ({extra}).");
     }
+    for (m, only) in &cfg.only_suites {
+        let _ = writeln!(
+            s,
+            "- `{m}` runs only on {} in this configuration (it has no rows elsewhere).",
+            only.iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for (m, cap) in &cfg.max_budget {
         let _ = writeln!(
             s,
@@ -314,7 +324,7 @@ pub fn results_page(
         let ms: Vec<&String> = cfg
             .methods
             .iter()
-            .filter(|m| cfg.budgets_of(m).contains(&b))
+            .filter(|m| cfg.budgets_on(m, "vlse47").contains(&b))
             .collect();
         let _ = writeln!(
             s,

@@ -1,77 +1,25 @@
-//! Running the evaluation: one stage per (suite, method), each written atomically as a JSON-lines
-//! file of records, skipped when it is already complete, so that an interrupted run resumes.
+//! Running the evaluation: one stage per (suite, method), written atomically as a gzip JSON-lines
+//! file of records ([`crate::records`]) and skipped when it is already complete. Within a stage
+//! the completed runs are saved as they finish ([`crate::checkpoint`]), so that a killed run
+//! resumes where it stopped, losing at most [`Reproduction::with_checkpoint_every`] of work.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use pop_optim::harness::{self, RunOptions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::checkpoint::{self, Found, Part, Totals};
 use super::config::ReproduceConfig;
 use super::error::{ReproduceError, io_err, write_atomic};
 use super::methods::{self, EvalMethod};
+use super::records::{self, RecordWriter, RunInfo};
 use super::suites::{self, Suite};
 
-/// Version of the records format; a results folder of another version is refused.
-pub const FORMAT_VERSION: u32 = 1;
-
-/// One run of one method on one function from one start, at one budget.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Record {
-    /// Suite name.
-    pub suite: String,
-    /// Function name within the suite.
-    pub function: String,
-    /// Dimension.
-    pub dim: usize,
-    /// Method key.
-    pub method: String,
-    /// Budget (oracle calls, start included).
-    pub budget: usize,
-    /// Start index (0-based; the start point is shared by all methods).
-    pub start: usize,
-    /// Seed of the run.
-    pub seed: u64,
-    /// The function's minimum (an estimate for the prior sets in 8–32-D).
-    pub f_star: Option<f64>,
-    /// Value at the start point.
-    pub f0: Option<f64>,
-    /// Best-so-far value after each call (`None` before the first finite value).
-    pub best: Vec<Option<f64>>,
-    /// Calls whose value or gradient was NaN/±∞.
-    pub failed_calls: usize,
-    /// Wall-clock seconds of the run (of the longer run it is a prefix of, see `prefix_of`).
-    pub wall_time_s: f64,
-    /// Seconds inside the optimizer (same caveat).
-    pub optimizer_time_s: f64,
-    /// For anytime methods: the budget of the run whose first `budget` calls this record is.
-    pub prefix_of: Option<usize>,
-}
-
-impl Record {
-    /// Normalised regret `(b_T − f*)/(f0 − f*)` of the first `t` calls (`t ≤ budget`,
-    /// [`pop_optim::metrics::normalized_regret`]); `None` without a finite `f0` (a failed start)
-    /// and `f*`, or with `f0 ≤ f*`.
-    pub fn regret_at(&self, t: usize) -> Option<f64> {
-        let f0 = self.f0?;
-        let b = self
-            .best
-            .get(t.checked_sub(1)?)
-            .copied()
-            .flatten()
-            .unwrap_or(f0);
-        pop_optim::metrics::normalized_regret(f0, b, self.f_star?)
-    }
-
-    /// Normalised regret at the end of the run.
-    pub fn regret(&self) -> Option<f64> {
-        self.regret_at(self.budget)
-    }
-}
+pub use super::records::{FORMAT_VERSION, Record, read_records};
 
 /// Wall-clock figures of one stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,6 +72,17 @@ pub enum Event {
     },
     /// Oracle calls finished.
     Calls(u64),
+    /// The completed runs of a stage were saved (a kill now loses only later runs).
+    Checkpoint {
+        /// Suite.
+        suite: String,
+        /// Method key.
+        method: String,
+        /// Jobs saved (runs of the stage, in job order).
+        done: usize,
+        /// Jobs of the stage.
+        jobs: usize,
+    },
 }
 
 /// The manifest stored as `config.json` in a results folder.
@@ -175,6 +134,7 @@ pub struct Reproduction {
     cfg: ReproduceConfig,
     out: PathBuf,
     methods: Vec<EvalMethod>,
+    checkpoint_every: Duration,
 }
 
 impl std::fmt::Debug for Reproduction {
@@ -224,10 +184,15 @@ impl Reproduction {
                     path: out.clone(),
                     reason: format!("its config.json is not a reproduction manifest: {e}"),
                 })?;
+            if old.format_version != manifest.format_version {
+                return Err(ReproduceError::RecordsFormat {
+                    path: out,
+                    found: old.format_version,
+                    expected: FORMAT_VERSION,
+                });
+            }
             if old != manifest {
-                let reason = if old.format_version != manifest.format_version {
-                    "another records format".to_string()
-                } else if old.config != manifest.config {
+                let reason = if old.config != manifest.config {
                     format!("config `{}` differs from `{}`", old.config.name, cfg.name)
                 } else {
                     "the policy files changed since".to_string()
@@ -242,7 +207,12 @@ impl Reproduction {
                 })?;
             write_atomic(&path, json.as_bytes())?;
         }
-        Ok(Self { cfg, out, methods })
+        Ok(Self {
+            cfg,
+            out,
+            methods,
+            checkpoint_every: DEFAULT_CHECKPOINT_EVERY,
+        })
     }
 
     /// The configuration.
@@ -262,14 +232,29 @@ impl Reproduction {
 
     /// The records file of a stage.
     pub fn records_path(&self, suite: &str, method: &str) -> PathBuf {
-        self.out
-            .join("records")
-            .join(suite)
-            .join(format!("{method}.jsonl"))
+        records::records_path(&self.out, suite, method)
+    }
+
+    /// Saves completed runs at least this often while a stage runs (default
+    /// [`DEFAULT_CHECKPOINT_EVERY`]); `Duration::ZERO` saves after every batch.
+    pub fn with_checkpoint_every(mut self, every: Duration) -> Self {
+        self.checkpoint_every = every;
+        self
     }
 
     /// Runs every stage that is not complete yet, reporting through `on_event`.
     pub fn run(&self, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), ReproduceError> {
+        self.run_until(on_event, &AtomicBool::new(false))
+    }
+
+    /// As [`Reproduction::run`], but stops at the first checkpoint after `stop` is set, with
+    /// [`ReproduceError::Interrupted`]: the saved part of the stage is kept and the next run
+    /// resumes there.
+    pub fn run_until(
+        &self,
+        on_event: &(dyn Fn(Event) + Sync),
+        stop: &AtomicBool,
+    ) -> Result<(), ReproduceError> {
         for sc in &self.cfg.suites {
             on_event(Event::BuildingSuite {
                 suite: sc.name.clone(),
@@ -281,7 +266,7 @@ impl Reproduction {
                 scope_note: suite.scope_note.clone(),
             });
             for m in &self.methods {
-                self.stage(&suite, m, on_event)?;
+                self.stage(&suite, m, on_event, stop)?;
             }
         }
         Ok(())
@@ -292,8 +277,9 @@ impl Reproduction {
         suite: &Suite,
         m: &EvalMethod,
         on_event: &(dyn Fn(Event) + Sync),
+        stop: &AtomicBool,
     ) -> Result<(), ReproduceError> {
-        let budgets = self.cfg.budgets_of(&m.key);
+        let budgets = self.cfg.budgets_on(&m.key, &suite.name);
         let Some(&max_b) = budgets.last() else {
             return Ok(());
         };
@@ -308,118 +294,212 @@ impl Reproduction {
         let calls = (nf * starts) as u64 * run_budgets.iter().sum::<usize>() as u64;
         let path = self.records_path(&suite.name, &m.key);
         let expected = nf * starts * budgets.len();
-        if path.exists() {
-            match read_records(&path) {
-                Ok(r) if r.len() == expected => {
-                    on_event(Event::Stage {
-                        suite: suite.name.clone(),
-                        method: m.key.clone(),
-                        calls,
-                        skipped: true,
-                    });
-                    return Ok(());
-                }
-                _ => {
-                    tracing::warn!(path = %path.display(), "incomplete records file: running the stage again")
-                }
-            }
-        }
-        on_event(Event::Stage {
+        let stage_event = |skipped: bool| Event::Stage {
             suite: suite.name.clone(),
             method: m.key.clone(),
             calls,
-            skipped: false,
-        });
-        let started = Instant::now();
-        let starts_of = start_points_of(&self.cfg, suite);
+            skipped,
+        };
+        if path.exists() {
+            match records::count_records(&path) {
+                Ok(n) if n == expected => {
+                    checkpoint::remove_parts_of(&path)?;
+                    on_event(stage_event(true));
+                    return Ok(());
+                }
+                Ok(n) => {
+                    tracing::warn!(path = %path.display(), records = n, expected, "incomplete records file: running the stage again")
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "unreadable records file: running the stage again")
+                }
+            }
+        }
         let jobs: Vec<(usize, usize, usize)> = (0..nf)
             .flat_map(|fi| {
                 let rb = &run_budgets;
                 (0..starts).flat_map(move |s| rb.iter().map(move |&b| (fi, s, b)))
             })
             .collect();
-        let cancelled = AtomicBool::new(false);
-        let results: Vec<Result<Vec<Record>, ReproduceError>> = jobs
-            .par_iter()
-            .map(|&(fi, s, b)| {
-                if cancelled.load(Ordering::Relaxed) {
-                    return Ok(Vec::new());
-                }
-                let f = &suite.functions[fi];
-                let name = &suite.function_names[fi];
-                let seed = run_seed(&self.cfg, &suite.name, name, s);
-                let rec = harness::run(
-                    f.as_ref(),
-                    m.method.as_ref(),
-                    &starts_of[fi][s],
-                    b,
-                    seed,
-                    RunOptions::default(),
-                )
-                .inspect_err(|_| cancelled.store(true, Ordering::Relaxed))?;
-                on_event(Event::Calls(b as u64));
-                let to_record = |budget: usize| Record {
+        let (mut part, found) = Part::open(&path, &suite.name, &m.key, jobs.len())?;
+        match &found {
+            Found::Nothing => {}
+            Found::Resumed | Found::TornTail { .. } => tracing::info!(
+                path = %path.display(), saved = part.done_jobs(), jobs = jobs.len(), ?found,
+                "resuming the stage from its saved part"
+            ),
+            Found::Discarded { reason } => tracing::warn!(
+                path = %path.display(), %reason, "discarding the saved part: running the stage again"
+            ),
+        }
+        on_event(stage_event(false));
+        let mut next = part.done_jobs();
+        let saved_calls: u64 = jobs[..next].iter().map(|j| j.2 as u64).sum();
+        if saved_calls > 0 {
+            on_event(Event::Calls(saved_calls));
+        }
+        let started = Instant::now();
+        let starts_of = start_points_of(&self.cfg, suite);
+        let threads = rayon::current_num_threads().max(1);
+        let every = self.checkpoint_every;
+        // Batches of jobs run in parallel; they grow while they take under a quarter of the
+        // checkpoint interval (small batches idle cores at their ends), and the saved part grows
+        // by whole batches, at least every `every`.
+        let target = every / 4;
+        let mut batch = 4 * threads;
+        let mut pending = RecordWriter::new(Vec::new(), 1, &Part::part_path(&path));
+        let mut pending_totals = Totals::default();
+        let mut last_save = Instant::now();
+        let conv_every_call = |name: &str| records::keeps_every_call(&self.cfg, &suite.name, name);
+        while next < jobs.len() {
+            // Asked to stop with nothing unsaved (e.g. before the stage began): stop here.
+            if pending.count() == 0 && stop.load(Ordering::Relaxed) {
+                return Err(ReproduceError::Interrupted {
                     suite: suite.name.clone(),
-                    function: name.clone(),
-                    dim: rec.dim,
                     method: m.key.clone(),
-                    budget,
-                    start: s,
-                    seed,
-                    f_star: f.f_star(),
-                    f0: rec.f0,
-                    best: rec.best[..budget]
+                    done: next,
+                    total: jobs.len(),
+                });
+            }
+            let end = (next + batch).min(jobs.len());
+            let t0 = Instant::now();
+            let cancelled = AtomicBool::new(false);
+            let results: Vec<Result<Vec<Record>, ReproduceError>> = jobs[next..end]
+                .par_iter()
+                .map(|&(fi, s, b)| {
+                    if cancelled.load(Ordering::Relaxed) {
+                        return Ok(Vec::new());
+                    }
+                    let f = &suite.functions[fi];
+                    let name = &suite.function_names[fi];
+                    let seed = run_seed(&self.cfg, &suite.name, name, s);
+                    let rec = harness::run(
+                        f.as_ref(),
+                        m.method.as_ref(),
+                        &starts_of[fi][s],
+                        b,
+                        seed,
+                        RunOptions::default(),
+                    )
+                    .inspect_err(|_| cancelled.store(true, Ordering::Relaxed))?;
+                    on_event(Event::Calls(b as u64));
+                    let info = RunInfo {
+                        suite: suite.name.clone(),
+                        function: name.clone(),
+                        dim: rec.dim,
+                        method: m.key.clone(),
+                        start: s,
+                        seed,
+                        f_star: f.f_star(),
+                        f0: rec.f0,
+                        wall_time_s: rec.wall_time_s,
+                        optimizer_time_s: rec.optimizer_time_s,
+                    };
+                    let best: Vec<Option<f64>> = rec
+                        .best
                         .iter()
                         .map(|v| v.is_finite().then_some(*v))
-                        .collect(),
-                    failed_calls: rec.values[..budget].iter().filter(|v| v.is_none()).count(),
-                    wall_time_s: rec.wall_time_s,
-                    optimizer_time_s: rec.optimizer_time_s,
-                    prefix_of: (budget < b).then_some(b),
-                };
-                Ok(if anytime {
-                    budgets.iter().map(|&bb| to_record(bb)).collect()
-                } else {
-                    vec![to_record(b)]
+                        .collect();
+                    let every_call = conv_every_call(name);
+                    let to_record = |budget: usize| {
+                        let t = if every_call {
+                            (1..=budget).collect()
+                        } else {
+                            records::checkpoints(budget, &self.cfg.budgets)
+                        };
+                        let failed = rec.values[..budget].iter().filter(|v| v.is_none()).count();
+                        Record::compact(&info, &best, budget, t, failed, (budget < b).then_some(b))
+                    };
+                    Ok(if anytime {
+                        budgets.iter().map(|&bb| to_record(bb)).collect()
+                    } else {
+                        vec![to_record(b)]
+                    })
                 })
-            })
-            .collect();
-        // `collect` keeps the job order (function, start, budget): the file order is fixed.
-        let mut records = Vec::with_capacity(expected);
-        for r in results {
-            records.extend(r?);
+                .collect();
+            // `collect` keeps the job order (function, start, budget): the file order is fixed.
+            for (r, &(_, _, b)) in results.into_iter().zip(&jobs[next..end]) {
+                for rec in r? {
+                    if rec.prefix_of.is_none() {
+                        pending_totals.runs += 1;
+                        pending_totals.run_s += rec.wall_time_s;
+                        pending_totals.optimizer_s += rec.optimizer_time_s;
+                    }
+                    pending.write(&rec)?;
+                }
+                pending_totals.calls += b as u64;
+            }
+            next = end;
+            let dt = t0.elapsed();
+            if dt < target / 2 {
+                batch = (batch * 2).min(MAX_BATCH_JOBS);
+            } else if dt > target * 2 {
+                batch = (batch / 2).max(threads);
+            }
+            let stopping = stop.load(Ordering::Relaxed);
+            if next == jobs.len() || stopping || last_save.elapsed() >= every {
+                pending_totals.wall_s = last_save.elapsed().as_secs_f64();
+                let member = std::mem::replace(
+                    &mut pending,
+                    RecordWriter::new(Vec::new(), 1, &Part::part_path(&path)),
+                )
+                .finish()?;
+                part.append(&member, next, &pending_totals)?;
+                pending_totals = Totals::default();
+                last_save = Instant::now();
+                on_event(Event::Checkpoint {
+                    suite: suite.name.clone(),
+                    method: m.key.clone(),
+                    done: next,
+                    jobs: jobs.len(),
+                });
+                if stopping && next < jobs.len() {
+                    return Err(ReproduceError::Interrupted {
+                        suite: suite.name.clone(),
+                        method: m.key.clone(),
+                        done: next,
+                        total: jobs.len(),
+                    });
+                }
+            }
         }
-        let mut text = String::new();
-        for r in &records {
-            let line = serde_json::to_string(r).map_err(|e| ReproduceError::Records {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            text.push_str(&line);
-            text.push('\n');
+        let (bytes, n) = part.encode_whole(&path)?;
+        if n != expected {
+            return Err(ReproduceError::Records {
+                path: Part::part_path(&path),
+                reason: format!("{n} records saved, the stage has {expected}"),
+            });
         }
-        write_atomic(&path, text.as_bytes())?;
-        let executed: Vec<&Record> = records.iter().filter(|r| r.prefix_of.is_none()).collect();
+        let totals = part.totals();
         let timing = StageTiming {
             suite: suite.name.clone(),
             method: m.key.clone(),
-            runs: executed.len(),
+            runs: totals.runs,
             calls,
-            wall_s: started.elapsed().as_secs_f64(),
-            run_s: executed.iter().map(|r| r.wall_time_s).sum(),
-            optimizer_s: executed.iter().map(|r| r.optimizer_time_s).sum(),
-            threads: rayon::current_num_threads(),
+            wall_s: totals.wall_s,
+            run_s: totals.run_s,
+            optimizer_s: totals.optimizer_s,
+            threads,
         };
-        let tpath = path.with_extension("timing.json");
+        let tpath = records::timing_path(&self.out, &suite.name, &m.key);
         let json = serde_json::to_string_pretty(&timing).map_err(|e| ReproduceError::Records {
             path: tpath.clone(),
             reason: e.to_string(),
         })?;
         write_atomic(&tpath, json.as_bytes())?;
-        tracing::info!(suite = %suite.name, method = %m.key, wall_s = timing.wall_s, "stage done");
+        write_atomic(&path, &bytes)?;
+        part.remove()?;
+        tracing::info!(suite = %suite.name, method = %m.key, wall_s = timing.wall_s, session_s = started.elapsed().as_secs_f64(), "stage done");
         Ok(())
     }
 }
+
+/// Largest batch of jobs run in parallel between two looks at the clock.
+const MAX_BATCH_JOBS: usize = 4096;
+
+/// How often a stage saves its completed runs by default: a kill loses at most about this
+/// much work (plus the batch in flight).
+pub const DEFAULT_CHECKPOINT_EVERY: Duration = Duration::from_secs(30);
 
 /// The shared start points of every function of `suite`, in the objective's own coordinates and
 /// in the suite's function order: `cfg.starts` uniform draws in the function's box
@@ -445,21 +525,6 @@ pub fn start_points_of(cfg: &ReproduceConfig, suite: &Suite) -> Vec<Vec<Vec<f64>
 /// `derive_seed(cfg.seed, "run/<suite>/<function>", start)` (the same for every method).
 pub fn run_seed(cfg: &ReproduceConfig, suite: &str, function: &str, start: usize) -> u64 {
     pop_optim::seed::derive_seed(cfg.seed, &format!("run/{suite}/{function}"), start as u64)
-}
-
-/// Reads a JSON-lines records file.
-pub fn read_records(path: &Path) -> Result<Vec<Record>, ReproduceError> {
-    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| ReproduceError::Records {
-                path: path.to_path_buf(),
-                reason: format!("line {}: {e}", i + 1),
-            })
-        })
-        .collect()
 }
 
 /// Reads a stage's timing file, if present.

@@ -71,10 +71,14 @@ fn ci_reproduction_end_to_end() {
     let vlse = std::fs::read_to_string(out.join("vlse47.csv")).expect("vlse47.csv");
     assert_eq!(vlse.lines().next(), Some(report::VLSE_HEADER));
     assert_eq!(vlse.lines().count(), 1 + 3 * cfg.methods.len());
-    // One record per (suite, function, method, budget, start), with the best-so-far curve.
+    // One record per (suite, function, method, budget, start), with the best-so-far value at
+    // thinned calls (every call on the convergence functions), and no part files left.
     for s in &cfg.suites {
         for m in &cfg.methods {
-            let p = out.join("records").join(&s.name).join(format!("{m}.jsonl"));
+            let p = out
+                .join("records")
+                .join(&s.name)
+                .join(format!("{m}.jsonl.gz"));
             let recs = reproduce::runner::read_records(&p).expect("records");
             let nf = if s.name == "vlse47" { 3 } else { 2 };
             assert_eq!(
@@ -84,12 +88,21 @@ fn ci_reproduction_end_to_end() {
                 p.display()
             );
             for r in &recs {
-                assert_eq!(r.best.len(), r.budget);
+                assert_eq!(r.best.len(), r.t.len());
+                assert_eq!(r.t.last(), Some(&r.budget));
+                assert!(r.regret().is_some() || r.f0.is_none() || r.f_star.is_none());
+                let every = s.name == "vlse47" && cfg.convergence_functions.contains(&r.function);
+                assert_eq!(r.has_every_call(), every, "{} {}", r.function, r.budget);
                 let finite: Vec<f64> = r.best.iter().flatten().copied().collect();
                 assert!(
                     finite.windows(2).all(|w| w[1] <= w[0]),
                     "best-so-far must not rise"
                 );
+            }
+            let dir = p.parent().expect("dir");
+            for e in std::fs::read_dir(dir).expect("ls") {
+                let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+                assert!(!name.contains(".part"), "leftover {name}");
             }
         }
     }
@@ -116,7 +129,7 @@ fn ci_reproduction_end_to_end() {
     );
 
     // Same config again: every stage is skipped and the records are byte-identical.
-    let before = std::fs::read(out.join("records/vlse47/pop.jsonl")).expect("read");
+    let before = std::fs::read(out.join("records/vlse47/pop.jsonl.gz")).expect("read");
     let skipped = std::sync::atomic::AtomicUsize::new(0);
     let repro = Reproduction::prepare(cfg.clone(), &out).expect("prepare again");
     repro
@@ -128,29 +141,19 @@ fn ci_reproduction_end_to_end() {
         .expect("rerun");
     assert_eq!(skipped.into_inner(), cfg.suites.len() * cfg.methods.len());
     assert_eq!(
-        std::fs::read(out.join("records/vlse47/pop.jsonl")).expect("read"),
+        std::fs::read(out.join("records/vlse47/pop.jsonl.gz")).expect("read"),
         before
     );
 
     // A deleted stage is recomputed identically (resume after an interruption, determinism).
-    std::fs::remove_file(out.join("records/vlse47/pop.jsonl")).expect("rm");
+    let path = out.join("records/vlse47/pop.jsonl.gz");
+    let before = strip_times(&path);
+    std::fs::remove_file(&path).expect("rm");
     Reproduction::prepare(cfg.clone(), &out)
         .expect("prepare")
         .run(&|_| {})
         .expect("resume");
-    let after = std::fs::read(out.join("records/vlse47/pop.jsonl")).expect("read");
-    let strip = |b: &[u8]| -> Vec<reproduce::Record> {
-        String::from_utf8_lossy(b)
-            .lines()
-            .map(|l| {
-                let mut r: reproduce::Record = serde_json::from_str(l).expect("json");
-                r.wall_time_s = 0.0;
-                r.optimizer_time_s = 0.0;
-                r
-            })
-            .collect()
-    };
-    assert_eq!(strip(&after), strip(&before), "same seed, same records");
+    assert_eq!(strip_times(&path), before, "same seed, same records");
 
     // Another config in the same folder: refused, nothing overwritten.
     let manifest = std::fs::read(out.join("config.json")).expect("manifest");
@@ -166,6 +169,154 @@ fn ci_reproduction_end_to_end() {
         std::fs::read(out.join("config.json")).expect("manifest"),
         manifest
     );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The records of a file with the wall-clock fields zeroed (the only fields that differ between
+/// two runs of one config).
+fn strip_times(path: &std::path::Path) -> Vec<reproduce::Record> {
+    reproduce::runner::read_records(path)
+        .expect("records")
+        .into_iter()
+        .map(|mut r| {
+            r.wall_time_s = 0.0;
+            r.optimizer_time_s = 0.0;
+            r
+        })
+        .collect()
+}
+
+/// A stage stopped after its first checkpoint (as a kill would leave it, plus a torn, unindexed
+/// tail) resumes from the saved runs and ends with the records of an uninterrupted run: the
+/// saved part is kept byte for byte, only the rest is run again, and nothing looks complete
+/// before it is.
+#[test]
+fn an_interrupted_stage_resumes_to_the_same_records() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+    cfg.methods = vec!["adam-tuned".into(), "pop".into()];
+    cfg.suites.truncate(1);
+    cfg.starts = 8;
+    cfg.budgets = vec![10, 20];
+    cfg.scaling = None;
+    let whole = tmp("ckpt-whole");
+    Reproduction::prepare(cfg.clone(), &whole)
+        .expect("prepare")
+        .run(&|_| {})
+        .expect("uninterrupted run");
+
+    let out = tmp("ckpt-killed");
+    let stop = AtomicBool::new(false);
+    let saved = AtomicUsize::new(0);
+    let err = Reproduction::prepare(cfg.clone(), &out)
+        .expect("prepare")
+        .with_checkpoint_every(Duration::ZERO)
+        .run_until(
+            &|e| {
+                if let reproduce::Event::Checkpoint { done, .. } = e {
+                    saved.store(done, Ordering::SeqCst);
+                    stop.store(true, Ordering::SeqCst);
+                }
+            },
+            &stop,
+        )
+        .expect_err("stopped");
+    assert!(
+        matches!(&err, ReproduceError::Interrupted { method, done, total, .. }
+            if method == "adam-tuned" && *done > 0 && done < total),
+        "{err}"
+    );
+    let records = out.join("records/vlse47/adam-tuned.jsonl.gz");
+    let part = out.join("records/vlse47/adam-tuned.jsonl.gz.part");
+    let index = out.join("records/vlse47/adam-tuned.jsonl.gz.part-index.json");
+    assert!(!records.exists(), "nothing half-done looks complete");
+    assert!(part.is_file() && index.is_file());
+    let saved_bytes = std::fs::read(&part).expect("part");
+    // A kill in the middle of the next save: bytes on disk that the index does not count.
+    let mut torn = saved_bytes.clone();
+    torn.extend_from_slice(&saved_bytes[..saved_bytes.len() / 2]);
+    std::fs::write(&part, &torn).expect("torn tail");
+
+    let resumed_from = AtomicUsize::new(usize::MAX);
+    let calls = AtomicUsize::new(0);
+    Reproduction::prepare(cfg.clone(), &out)
+        .expect("prepare again")
+        .with_checkpoint_every(Duration::ZERO)
+        .run(&|e| match e {
+            reproduce::Event::Checkpoint { method, done, .. } if method == "adam-tuned" => {
+                resumed_from.fetch_min(done, Ordering::SeqCst);
+                // The saved runs are kept as they were.
+                if let Ok(now) = std::fs::read(&part) {
+                    assert_eq!(&now[..saved_bytes.len()], &saved_bytes[..]);
+                }
+            }
+            reproduce::Event::Calls(n) => {
+                calls.fetch_add(n as usize, Ordering::SeqCst);
+            }
+            _ => {}
+        })
+        .expect("resume");
+    assert!(resumed_from.into_inner() > saved.load(Ordering::SeqCst));
+    assert!(records.is_file() && !part.exists() && !index.exists());
+    for m in &cfg.methods {
+        let a = strip_times(&whole.join(format!("records/vlse47/{m}.jsonl.gz")));
+        let b = strip_times(&out.join(format!("records/vlse47/{m}.jsonl.gz")));
+        assert_eq!(a, b, "{m}");
+        assert_eq!(a.len(), 3 * cfg.starts * cfg.budgets.len());
+    }
+    // Equal records (times aside) compress to equal bytes; and the tables are the same.
+    let t_whole = reproduce::summarize(&cfg, &whole).expect("summary");
+    let t_out = reproduce::summarize(&cfg, &out).expect("summary");
+    assert_eq!(
+        report::summary_csv(&t_whole.summary),
+        report::summary_csv(&t_out.summary)
+    );
+
+    // A part that does not match its index is not trusted: the stage starts over.
+    std::fs::remove_file(&records).expect("rm");
+    std::fs::write(&part, b"garbage").expect("part");
+    std::fs::write(
+        &index,
+        std::fs::read_to_string(whole.join("config.json")).expect("any json"),
+    )
+    .expect("index");
+    Reproduction::prepare(cfg.clone(), &out)
+        .expect("prepare")
+        .run(&|_| {})
+        .expect("start over");
+    assert_eq!(
+        strip_times(&records),
+        strip_times(&whole.join("records/vlse47/adam-tuned.jsonl.gz"))
+    );
+    assert!(!part.exists() && !index.exists());
+    let _ = calls;
+    let _ = std::fs::remove_dir_all(&whole);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A results folder of records format 1 is refused with a clear error, never misread.
+#[test]
+fn an_old_records_format_is_a_clear_error() {
+    let cfg = ReproduceConfig::preset("ci").expect("ci");
+    let out = tmp("format-1");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let manifest = serde_json::json!({
+        "format_version": 1,
+        "config": cfg,
+        "policy_fingerprints": {},
+    });
+    std::fs::write(out.join("config.json"), manifest.to_string()).expect("manifest");
+    let err = Reproduction::prepare(cfg.clone(), &out).expect_err("format 1");
+    assert!(
+        matches!(err, ReproduceError::RecordsFormat { found: 1, .. }),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("format 1") && msg.contains("--out"), "{msg}");
+    let err = reproduce::summarize(&cfg, &out).expect_err("format 1");
+    assert!(matches!(err, ReproduceError::RecordsFormat { .. }), "{err}");
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -216,6 +367,41 @@ fn anytime_methods_are_prefixes_of_longer_runs() {
     assert!(!methods::is_anytime("bo-gp-ei", 16, 50).expect("registered"));
     assert!(methods::is_anytime("bo-gp-ei", 2, 50).expect("registered"));
     assert!(methods::is_anytime("no-such-method", 2, 50).is_err());
+}
+
+/// The restart methods stay anytime across their restarts (the wrapper hands each inner run the
+/// budget that remains, which Adam and L-BFGS never read): checked over budgets long enough that
+/// both restart several times before the shorter one ends.
+#[test]
+fn restart_methods_are_prefixes_across_restarts() {
+    let f = registry::build("six-hump-camel", Some(2)).expect("function");
+    let x0 = harness::start_points(pop_bench_fns::Objective::bounds(&f), 1, 5).remove(0);
+    for (key, plain) in [
+        ("lbfgs+restarts", "lbfgs"),
+        ("adam-tuned+restarts", "adam-tuned"),
+    ] {
+        assert!(methods::is_anytime(key, 32, 50).expect("registered"));
+        let m = methods::resolve(key, "data/pop-quick".as_ref(), "data/velo-quick".as_ref())
+            .expect("method");
+        assert!(m.name.ends_with("+restarts"), "{}", m.name);
+        let (short, long) = (150usize, 400usize);
+        let a = harness::run(&f, m.method.as_ref(), &x0, short, 11, RunOptions::default())
+            .expect("short");
+        let b = harness::run(&f, m.method.as_ref(), &x0, long, 11, RunOptions::default())
+            .expect("long");
+        assert_eq!(a.values[..], b.values[..short], "{key}");
+        assert_eq!(a.best[..], b.best[..short], "{key}");
+        // It did restart before the shorter budget ended: its calls leave the plain method's.
+        let p = methods::resolve(plain, "data/pop-quick".as_ref(), "data/velo-quick".as_ref())
+            .expect("plain");
+        let c = harness::run(&f, p.method.as_ref(), &x0, short, 11, RunOptions::default())
+            .expect("plain run");
+        assert_ne!(
+            a.values[..],
+            c.values[..],
+            "{key} never restarted in {short} calls"
+        );
+    }
 }
 
 /// The binary: a miniature run through the CLI writes the results page and publishes it; bad

@@ -3,6 +3,7 @@
 //! ```text
 //! pop-reproduce run --config quick [--out results/quick] [--publish docs]
 //! pop-reproduce report --out results/quick [--publish docs]
+//! pop-reproduce migrate --from results/old-quick --out results/quick
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -67,6 +68,16 @@ enum Cmd {
         /// As for `run`.
         #[arg(long)]
         publish: Option<PathBuf>,
+    },
+    /// Convert a results folder of records format 1 (uncompressed `.jsonl` with whole curves)
+    /// into a new folder of format 2 (compact `.jsonl.gz`), running nothing again.
+    Migrate {
+        /// The format-1 results folder (left as it is).
+        #[arg(long)]
+        from: PathBuf,
+        /// The new results folder.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -144,6 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // Caps of methods no longer listed go; a cap above every budget is dropped.
             let (methods_now, budgets_now) = (cfg.methods.clone(), cfg.budgets.clone());
             cfg.max_budget.retain(|m, _| methods_now.contains(m));
+            cfg.only_suites.retain(|m, _| methods_now.contains(m));
             for cap in cfg.max_budget.values_mut() {
                 if let Some(&b) = budgets_now.iter().rev().find(|&&b| b <= *cap) {
                     *cap = b;
@@ -160,6 +172,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 publish.as_deref(),
                 &format!("pop-reproduce {}", argv.join(" ")),
             )
+        }
+        Cmd::Migrate { from, out } => {
+            let r = reproduce::records::migrate_v1(&from, &out)
+                .with_context(|| format!("migrating {} to {}", from.display(), out.display()))?;
+            eprintln!(
+                "migrated {} stages, {} records: {} → {} bytes of records; now `pop-reproduce \
+                 report --out {}`",
+                r.stages,
+                r.records,
+                r.bytes_before,
+                r.bytes_after,
+                out.display()
+            );
+            Ok(())
         }
         Cmd::Report { out, publish } => {
             let path = out.join("config.json");
@@ -204,7 +230,22 @@ fn evaluate(
     for (m, cap) in &cfg.max_budget {
         eprintln!("  note: {m} runs only up to T = {cap} in this configuration");
     }
-    let n_stages = (cfg.suites.len() * cfg.methods.len()) as u64;
+    for (m, only) in &cfg.only_suites {
+        eprintln!(
+            "  note: {m} runs only on {} in this configuration",
+            only.join(", ")
+        );
+    }
+    let n_stages = cfg
+        .suites
+        .iter()
+        .map(|s| {
+            cfg.methods
+                .iter()
+                .filter(|m| cfg.runs_on(m, &s.name))
+                .count() as u64
+        })
+        .sum();
     let multi = MultiProgress::new();
     let overall = multi.add(ProgressBar::new(n_stages));
     overall.set_style(style(
@@ -260,6 +301,7 @@ fn evaluate(
                 *cur = Some(b);
             }
         }
+        Event::Checkpoint { .. } => {}
         Event::Calls(n) => {
             if let Some(b) = current
                 .lock()
