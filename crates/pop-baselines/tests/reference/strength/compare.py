@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import math
 import sys
@@ -48,17 +49,21 @@ def stats(per_function: dict[str, list[float]]):
 def ours_runs(records: Path, key: str) -> dict[tuple[str, int, int], float]:
     """(function, start, budget) -> NR of our records of method `key` (undefined ones left out)."""
     out = {}
-    path = records / "records" / "vlse47" / f"{key}.jsonl"
+    # Records format 2 (pop-eval `records.rs`): gzip JSON lines whose `best` holds the best-so-far
+    # at thinned calls; its last entry is the value at the record's own budget.
+    path = records / "records" / "vlse47" / f"{key}.jsonl.gz"
     if not path.exists():
         return out
-    for line in path.read_text().splitlines():
+    with gzip.open(path, "rt") as fh:
+        text = fh.read()
+    for line in text.splitlines():
         if not line.strip():
             continue
         r = json.loads(line)
         f0, budget = r["f0"], r["budget"]
         if f0 is None:
             continue  # a failed start: NR undefined
-        b = r["best"][budget - 1]
+        b = r["best"][-1]
         nr = normalized_regret(f0, f0 if b is None else b, r["f_star"])
         if nr is not None:
             out[(r["function"], r["start"], budget)] = nr
