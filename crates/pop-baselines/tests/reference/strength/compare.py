@@ -30,7 +30,7 @@ from vlse_protocol import normalized_regret  # noqa: E402
 PAIRS = {
     "lbfgsb+restarts": ("lbfgs", "scipy", "x0 passed to minimize (SciPy evaluates it first); restarts from seeded uniform z"),
     "tpe": ("tpe", "optuna", "study.enqueue_trial(x0): trial 1"),
-    "tpe-univariate": ("tpe", "optuna", "study.enqueue_trial(x0): trial 1"),
+    "tpe-univariate": ("tpe-univariate", "optuna", "study.enqueue_trial(x0): trial 1"),
     "cmaes": ("cmaes", "cma", "x0 evaluated as call 1 by the wrapper and passed as the initial mean"),
     "de": ("de", "scipy", "differential_evolution(x0=...): population member 0, evaluated first"),
     "random-search": ("random-search", "numpy", "x0 evaluated as call 1, then uniform draws"),
