@@ -15,6 +15,9 @@
 //!   builds it; [`Policy::forward`] runs whole sequences (training), [`Policy::step`] one step
 //!   with a key/value cache.
 //! * [`export_fast`]: the same inference step as the plain-f32 [`FastPolicy`] of `pop-optim`.
+//! * [`SeqNet`]: the full forward and the backward pass in plain f32 for training (several
+//!   times burn-ndarray's autodiff throughput), gradients handed to burn's optimiser with
+//!   [`register_gradients`].
 //! * [`Policy::save_weights_dir`]: the shipped form (`config.json` + `weights.safetensors`);
 //!   [`Policy::save_dir`] / [`Policy::load_dir`]: the checkpoint form (burn's record).
 //!
@@ -39,21 +42,23 @@
     clippy::print_stderr
 )]
 
+pub mod backprop;
 mod export;
 pub mod features;
 mod io;
 mod policy;
 
+pub use backprop::{FunctionTape, SeqGrads, SeqNet, named_gradients, register_gradients};
 pub use export::{export_fast, named_tensors};
 pub use features::{
-    ExtraFeature, FeatureConfig, N_FEATURES, StepRule, Trajectory, evaluate_in_z, features_tensor,
-    token_tensor, update_z,
+    ExtraFeature, FeatureConfig, N_FEATURES, StepRule, Trajectory, add_exploration, evaluate_in_z,
+    features_tensor, token_tensor, update_z,
 };
 pub use io::CHECKPOINT_WEIGHTS_FILE;
 pub use policy::{Block, KeyValue, Policy, PolicyCache, PolicyInit, PolicyOutput};
 pub use pop_optim::pop::{
-    CONFIG_FILE, FastCache, FastPolicy, PolicyConfig, PolicyError as ModelError, TimeEmbedding,
-    WEIGHTS_FILE, load_config, sinusoidal_table,
+    CONFIG_FILE, FastCache, FastPolicy, NamedTensors, PolicyConfig, PolicyError as ModelError,
+    TimeEmbedding, WEIGHTS_FILE, load_config, sinusoidal_table,
 };
 
 /// The default CPU backend (burn-ndarray, f32).

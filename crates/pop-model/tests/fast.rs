@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use pop_model::{
-    ExtraFeature, FastPolicy, FeatureConfig, ModelError, N_FEATURES, Policy, PolicyConfig,
+    ExtraFeature, FastPolicy, FeatureConfig, ModelError, N_FEATURES, Policy, PolicyConfig, SeqNet,
     StepRule, TimeEmbedding, export_fast,
 };
 
@@ -163,4 +163,21 @@ fn fast_policy_rejects_wrong_inputs() {
     let mut foreign = other.new_cache(1, 2).unwrap();
     let err = fast.step(&mut foreign, &tok, &mut m, &mut v).unwrap_err();
     assert!(matches!(err, ModelError::DimensionMismatch { .. }), "{err}");
+}
+
+/// The f32 training passes (`SeqNet`, tested against burn in `tests/backprop.rs`) refuse what
+/// they do not support.
+#[test]
+fn seq_net_refuses_mixing_and_bad_inputs() {
+    let policy = small_policy(true, 3);
+    assert!(SeqNet::from_policy(&policy).is_err());
+    let policy = small_policy(false, 4);
+    let net = SeqNet::from_policy(&policy).unwrap();
+    let w = policy.config().n_features;
+    assert!(net.forward(&vec![0.0; 2 * 3 * w + 1], 2, 3).is_err());
+    let mut x = vec![0.0; 2 * 3 * w];
+    x[1] = f32::NAN;
+    assert!(net.forward(&x, 2, 3).is_err());
+    let too_long = policy.config().max_history + 1;
+    assert!(net.forward(&vec![0.0; too_long * w], 1, too_long).is_err());
 }

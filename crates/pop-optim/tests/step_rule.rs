@@ -165,3 +165,53 @@ fn progress_frequencies_span_a_quarter_wave_to_single_steps() {
     assert!((w[15] / w[0] - 256.0).abs() < 1e-3);
     assert!(w.windows(2).all(|p| p[1] > p[0]));
 }
+
+/// The exploration noise: none drawn at `ν = 0` (old policies keep their trajectories), the
+/// same seed gives the same noise, and over many draws `(δ' − δ)/ν` has mean 0 and variance 1.
+#[test]
+fn exploration_noise_is_seeded_and_standard_normal() {
+    use pop_optim::pop::add_exploration;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+    let off = FeatureConfig::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut dir = vec![0.5, -0.25];
+    add_exploration(&mut dir, &off, &mut rng);
+    assert_eq!(dir, vec![0.5, -0.25]);
+    // Nothing was drawn: the generator is where a fresh one is.
+    let mut fresh = ChaCha8Rng::seed_from_u64(3);
+    assert_eq!(
+        rand::Rng::next_u64(&mut rng),
+        rand::Rng::next_u64(&mut fresh)
+    );
+
+    let on = FeatureConfig {
+        explore_noise: 0.5,
+        ..FeatureConfig::default()
+    };
+    assert!(on.validate().is_ok());
+    let n = 20_000;
+    let draw = |seed: u64| {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut dir = vec![1.0; n];
+        add_exploration(&mut dir, &on, &mut rng);
+        dir
+    };
+    let a = draw(7);
+    assert_eq!(a, draw(7));
+    assert_ne!(a, draw(8));
+    let xi: Vec<f64> = a.iter().map(|d| (d - 1.0) / 0.5).collect();
+    let mean = xi.iter().sum::<f64>() / n as f64;
+    let var = xi.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    // Standard errors: 1/√n ≈ 0.007 for the mean, √(2/n) ≈ 0.01 for the variance.
+    assert!(mean.abs() < 0.03, "mean {mean}");
+    assert!((var - 1.0).abs() < 0.05, "variance {var}");
+
+    for bad in [-0.1, f64::NAN, f64::INFINITY] {
+        let cfg = FeatureConfig {
+            explore_noise: bad,
+            ..FeatureConfig::default()
+        };
+        assert!(cfg.validate().is_err(), "{bad}");
+    }
+}

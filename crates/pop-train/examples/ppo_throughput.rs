@@ -2,13 +2,14 @@
 //! tokens, each epoch counted) for several settings, measured in one process on one rollout
 //! batch and reported as ratios to the `quick` preset's setting.
 //!
-//! `cargo run --release -p pop-train --example ppo_throughput [-- REPS]`
+//! `cargo run --release -p pop-train --example ppo_throughput [-- REPS [FILTER]]`
 //! (`--features flex` adds burn's Flex CPU backend to the comparison).
 //!
-//! Settings: the `quick` preset's 4 epochs × 4 minibatches (baseline), larger minibatches
-//! (2 and 1 per epoch), a smaller model, and, with the feature, the Flex backend; each at the
-//! rollout budget `T` of the quick preset (50) and at `T = 125` (the mean of the standard
-//! preset's `[50, 200]`).
+//! Settings: the `quick` preset's 4 epochs × 4 minibatches on burn-ndarray autodiff (baseline),
+//! larger minibatches (2 and 1 per epoch), a smaller model, the hand-written f32 engine
+//! (`update_engine = "f32"`, on all threads and on one), and, with the feature, the Flex backend;
+//! each at the rollout budget `T` of the quick preset (50) and at `T = 125` (the mean of the
+//! standard preset's `[50, 200]`).
 
 use std::time::Instant;
 
@@ -21,9 +22,10 @@ use pop_prior::{Prior, Split};
 /// burn-ndarray with autodiff (the trainer's default backend).
 type TrainBackend = burn::backend::Autodiff<pop_model::CpuBackend>;
 use pop_train::rollout::{ActionMode, Episode, Rollout, rollout, uniform_starts};
-use pop_train::{TrainConfig, ppo};
+use pop_train::{TrainConfig, UpdateEngine, ppo};
 
-/// One setting: a name, the config change, and whether it runs on Flex.
+/// One setting: a name, the config change (which may pick the f32 engine), and whether the burn
+/// engine runs on Flex.
 struct Setting {
     name: &'static str,
     edit: fn(&mut TrainConfig),
@@ -81,8 +83,15 @@ fn measure<B: burn::tensor::backend::AutodiffBackend>(
     let mut passes = 0.0;
     for rep in 0..=reps {
         let t = Instant::now();
-        let (p, stats) =
-            ppo::update_on::<B, _>(policy, &mut optim, ro, cfg, 100, rep as u64).expect("update");
+        let (p, stats) = match cfg.update_engine {
+            UpdateEngine::Burn => {
+                ppo::update_on::<B, _>(policy, &mut optim, ro, cfg, 100, rep as u64)
+            }
+            UpdateEngine::F32 => {
+                ppo::update_f32::<B, _>(policy, &mut optim, ro, cfg, 100, rep as u64)
+            }
+        }
+        .expect("update");
         let s = t.elapsed().as_secs_f64();
         policy = p;
         if rep > 0 {
@@ -100,6 +109,9 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(3);
+    // Optional second argument: run only the settings whose name contains it (the baseline
+    // always runs, so the ratios stay meaningful).
+    let only = std::env::args().nth(2);
     let settings = [
         Setting {
             name: "quick: 4 epochs x 4 minibatches",
@@ -124,6 +136,24 @@ fn main() {
             flex: false,
         },
         Setting {
+            name: "f32 engine, 4 x 4",
+            edit: |c| c.update_engine = UpdateEngine::F32,
+            flex: false,
+        },
+        Setting {
+            name: "f32 engine, 4 x 1",
+            edit: |c| {
+                c.update_engine = UpdateEngine::F32;
+                c.minibatches = 1;
+            },
+            flex: false,
+        },
+        Setting {
+            name: "f32 engine, 4 x 4, 1 thread",
+            edit: |c| c.update_engine = UpdateEngine::F32,
+            flex: false,
+        },
+        Setting {
             name: "flex backend, 4 x 4",
             edit: |_| {},
             flex: true,
@@ -134,7 +164,8 @@ fn main() {
             flex: true,
         },
     ];
-    let base = TrainConfig::preset("quick").expect("quick preset");
+    // The baseline: the first quick preset's PPO shape (64 episodes, 4 x 4, burn engine).
+    let base = TrainConfig::preset("quick-v1").expect("quick-v1 preset");
     println!(
         "PPO update throughput (token passes/s = tokens x epochs run / update seconds), median of {reps}"
     );
@@ -148,7 +179,10 @@ fn main() {
             ro.tokens()
         );
         let mut baseline = None;
-        for s in &settings {
+        for (i, s) in settings.iter().enumerate() {
+            if i > 0 && only.as_deref().is_some_and(|f| !s.name.contains(f)) {
+                continue;
+            }
             let mut cfg = base.clone();
             (s.edit)(&mut cfg);
             let (secs, rate) = if s.flex {
@@ -161,6 +195,12 @@ fn main() {
                     println!("  {:<34} (needs --features flex)", s.name);
                     continue;
                 }
+            } else if s.name.ends_with("1 thread") {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .expect("pool");
+                pool.install(|| measure::<TrainBackend>(&cfg, &ro, reps))
             } else {
                 measure::<TrainBackend>(&cfg, &ro, reps)
             };

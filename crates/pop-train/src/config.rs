@@ -10,12 +10,26 @@ use crate::error::TrainError;
 
 /// The `smoke` preset (seconds; used by tests).
 pub const SMOKE: &str = include_str!("../presets/smoke.toml");
-/// The `quick` preset (about 20–30 minutes on two CPU cores).
+/// The `quick` preset: the `pop` design, about 25 minutes on two CPU cores.
 pub const QUICK: &str = include_str!("../presets/quick.toml");
+/// The `paper-quick` preset: the paper-faithful `pop-paper` design at the size of `quick`.
+pub const PAPER_QUICK: &str = include_str!("../presets/paper-quick.toml");
+/// The `standard` preset: the `pop` design at the size of the shipped default (1.5–2 h on two
+/// CPU cores, resumable).
+pub const STANDARD: &str = include_str!("../presets/standard.toml");
+/// The `quick-v1` preset: the first `quick` (the policy shipped before the #14 redesign).
+pub const QUICK_V1: &str = include_str!("../presets/quick-v1.toml");
 /// The `paper` preset (about 1.6 M functions; a GPU).
 pub const PAPER: &str = include_str!("../presets/paper.toml");
 /// Names of the presets.
-pub const PRESETS: &[&str] = &["smoke", "quick", "paper"];
+pub const PRESETS: &[&str] = &[
+    "smoke",
+    "quick",
+    "paper-quick",
+    "standard",
+    "quick-v1",
+    "paper",
+];
 
 /// The per-step reward of an episode (pop-method §5). **\[ours\]**
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +58,19 @@ pub enum AdvantageKind {
     /// minus the mean reward-to-go of the other episodes of its group at `s`. The critic is
     /// still trained (its explained variance is logged) but not used.
     Group,
+}
+
+/// Which implementation computes the PPO update's forward and backward passes. **\[ours\]**
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateEngine {
+    /// burn autodiff on the training backend (the original engine; any policy config).
+    #[default]
+    Burn,
+    /// The hand-written f32 passes of `pop_model::SeqNet` on the CPU, functions spread over
+    /// rayon's threads; the gradients go to the same burn Adam. Equal to `burn` up to float
+    /// rounding (tested); no cross-coordinate mixing.
+    F32,
 }
 
 /// The learning-rate schedule after the linear warm-up. **\[ours\]**
@@ -220,6 +247,9 @@ pub struct TrainConfig {
     /// parameter tensor separately); 0 disables it.
     #[serde(default = "d_grad_norm")]
     pub max_grad_norm: f64,
+    /// The engine of the PPO update's passes.
+    #[serde(default)]
+    pub update_engine: UpdateEngine,
     /// Peak Adam learning rate.
     #[serde(default = "d_lr")]
     pub lr: f64,
@@ -325,7 +355,14 @@ pub(crate) fn load_preset_or_file<T: serde::de::DeserializeOwned>(
     )
 }
 
-const TRAIN_PRESETS: &[(&str, &str)] = &[("smoke", SMOKE), ("quick", QUICK), ("paper", PAPER)];
+const TRAIN_PRESETS: &[(&str, &str)] = &[
+    ("smoke", SMOKE),
+    ("quick", QUICK),
+    ("paper-quick", PAPER_QUICK),
+    ("standard", STANDARD),
+    ("quick-v1", QUICK_V1),
+    ("paper", PAPER),
+];
 
 impl TrainConfig {
     /// Parses TOML text; `source_name` names it in errors. Validates.
@@ -491,6 +528,13 @@ impl TrainConfig {
         }
         if let Err(e) = self.policy.validate() {
             return bad("policy", format!("{:?}", self.policy), &e.to_string());
+        }
+        if self.update_engine == UpdateEngine::F32 && self.policy.cross_coordinate_mixing {
+            return bad(
+                "update_engine",
+                "f32",
+                "the f32 engine does not support policy.cross_coordinate_mixing; use burn",
+            );
         }
         if self.policy.dropout != 0.0 {
             return bad(
@@ -666,7 +710,7 @@ mod tests {
 
     #[test]
     fn new_fields_default_to_the_original_behaviour_and_are_checked() {
-        let c = TrainConfig::preset("quick").unwrap();
+        let c = TrainConfig::preset("quick-v1").unwrap();
         assert_eq!(c.horizon_max, None);
         assert_eq!(c.reward, RewardKind::FinalNi);
         assert_eq!((c.group_size, c.advantage), (1, AdvantageKind::Gae));

@@ -45,7 +45,8 @@ mod trainer;
 pub mod validation;
 
 pub use config::{
-    AdvantageKind, LrSchedule, PAPER, PRESETS, QUICK, RewardKind, SMOKE, TrainConfig,
+    AdvantageKind, LrSchedule, PAPER, PAPER_QUICK, PRESETS, QUICK, QUICK_V1, RewardKind, SMOKE,
+    STANDARD, TrainConfig, UpdateEngine,
 };
 pub use error::TrainError;
 pub use es::{EsConfig, EsTrainer};

@@ -2,7 +2,7 @@
 //! [`FastPolicy`] step, stored for PPO.
 
 use pop_bench_fns::Objective;
-use pop_model::{FastPolicy, Trajectory, evaluate_in_z, update_z};
+use pop_model::{FastPolicy, Trajectory, add_exploration, evaluate_in_z, update_z};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -84,6 +84,18 @@ struct State {
     gx: Vec<f64>,
     gz: Vec<f64>,
     f0: f64,
+    /// The episode's exploration noise ([`add_exploration`]); unused without noise.
+    noise: ChaCha8Rng,
+}
+
+/// Seed of the exploration noise of episode `b`: from the action seed when sampling, from a
+/// fixed constant for the deterministic policy (validation), so both are reproducible.
+fn noise_seed(mode: ActionMode, b: usize) -> u64 {
+    let base = match mode {
+        ActionMode::Sample { seed } => seed,
+        ActionMode::Mean => 0x5eed_0fe4_b10e,
+    };
+    pop_optim::seed::derive_seed(base, "explore", b as u64)
 }
 
 fn eval(ep: &Episode<'_>, st: &mut State) -> Result<f64, TrainError> {
@@ -117,8 +129,10 @@ pub fn rollout(
     let steps = horizon - 1;
     let mut states = episodes
         .iter()
-        .map(|ep| {
+        .enumerate()
+        .map(|(b, ep)| {
             Ok(State {
+                noise: ChaCha8Rng::seed_from_u64(noise_seed(mode, b)),
                 tr: Trajectory::with_features(d, horizon, features)?,
                 z: ep.z0.clone(),
                 x: vec![0.0; ep.objective.dim()],
@@ -202,6 +216,7 @@ pub fn rollout(
             .map(|((st, ep), ub)| -> Result<f64, TrainError> {
                 let mut g = vec![0.0; d];
                 st.tr.direction_into(s, features, &mut g)?;
+                add_exploration(&mut g, features, &mut st.noise);
                 let z_now = st.z.clone();
                 update_z(&z_now, &g, ub, &mut st.z)?;
                 let f = eval(ep, st)?;

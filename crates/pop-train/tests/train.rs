@@ -14,7 +14,7 @@ use pop_optim::pop::{ExtraFeature, FeatureConfig, StepRule, TimeEmbedding};
 use pop_prior::{Prior, Split};
 use pop_train::rollout::{ActionMode, Episode, rollout, uniform_starts};
 use pop_train::{
-    AdvantageKind, LrSchedule, RewardKind, TrainConfig, Trainer, UpdateMetrics,
+    AdvantageKind, LrSchedule, RewardKind, TrainConfig, Trainer, UpdateEngine, UpdateMetrics,
     VALIDATION_START_SEED,
 };
 
@@ -169,7 +169,7 @@ fn resume_equals_a_straight_run() {
 }
 
 /// The `pop` design: RMS step, progress time, budgets drawn per update, anytime reward, group
-/// baseline, KL early stop, σ floor, lr decay.
+/// baseline, KL early stop, σ floor, lr decay, the f32 update engine.
 fn pop_design_smoke() -> TrainConfig {
     let mut cfg = TrainConfig::preset("smoke").unwrap();
     cfg.policy = cfg
@@ -189,6 +189,7 @@ fn pop_design_smoke() -> TrainConfig {
     cfg.min_log_std = Some(-1.0);
     cfg.validation_horizon = Some(16);
     cfg.validation_multimodal = 3;
+    cfg.update_engine = UpdateEngine::F32;
     cfg.validate().unwrap();
     cfg
 }

@@ -51,6 +51,14 @@
 //!
 //! Both are computed by [`Trajectory::direction_into`], used by the training rollout and the
 //! trained optimizer alike. **\[ours\]**
+//!
+//! # Exploration ([`FeatureConfig::explore_noise`])
+//! With `ν > 0` the move is `η ⊙ (δ_s + ν·ξ_s)`, `ξ_s ~ N(0, I)` fresh at every step from the
+//! run's seeded generator ([`add_exploration`]): a perturbed-gradient (Langevin-like) step whose
+//! exploration grows with the step size the policy chooses, so the policy learns when to explore
+//! (large `η`) and when to settle (small `η`). Training and evaluation draw the noise alike; the
+//! noise is part of the environment, not of the action, so PPO's log-probabilities are
+//! unchanged. **\[ours, `pop` only\]**
 
 use pop_bench_fns::Objective;
 use serde::{Deserialize, Serialize};
@@ -122,6 +130,11 @@ pub struct FeatureConfig {
     pub rms_eps: f64,
     /// Optional features appended to every token, in this order (default none).
     pub extra: Vec<ExtraFeature>,
+    /// Exploration noise `ν ≥ 0` of the move (default 0: none): the direction becomes
+    /// `δ + ν·ξ`, `ξ ~ N(0, I)` drawn fresh at every step from the run's seeded generator, so the
+    /// move `η ⊙ (δ + ν·ξ)` explores in proportion to the step the policy chooses
+    /// ([`add_exploration`]). **\[ours, `pop` only\]**
+    pub explore_noise: f64,
 }
 
 impl Default for FeatureConfig {
@@ -134,6 +147,7 @@ impl Default for FeatureConfig {
             rms_beta: 0.9,
             rms_eps: 1e-10,
             extra: Vec::new(),
+            explore_noise: 0.0,
         }
     }
 }
@@ -152,6 +166,14 @@ impl FeatureConfig {
         if !(0.0..1.0).contains(&self.rms_beta) {
             return Err(ModelError::InvalidFeatureConfig {
                 reason: format!("rms_beta must lie in [0, 1), got {}", self.rms_beta),
+            });
+        }
+        if !(self.explore_noise.is_finite() && self.explore_noise >= 0.0) {
+            return Err(ModelError::InvalidFeatureConfig {
+                reason: format!(
+                    "explore_noise must be finite and >= 0, got {}",
+                    self.explore_noise
+                ),
             });
         }
         if !(self.rms_eps.is_finite() && self.rms_eps >= 0.0) {
@@ -512,6 +534,24 @@ pub fn update_z(
         z_next[i] = v.clamp(-1.0, 1.0);
     }
     Ok(())
+}
+
+/// Adds the exploration noise of [`FeatureConfig::explore_noise`] to a direction:
+/// `δ_i += ν·ξ_i`, `ξ_i ~ N(0, 1)` from `rng`. Draws nothing when `ν = 0`, so a policy without
+/// noise consumes no random numbers (and keeps its old trajectories). **\[ours\]**
+pub fn add_exploration<R: rand::Rng + ?Sized>(
+    direction: &mut [f64],
+    cfg: &FeatureConfig,
+    rng: &mut R,
+) {
+    use rand_distr::{Distribution, StandardNormal};
+    if cfg.explore_noise == 0.0 {
+        return;
+    }
+    for d in direction.iter_mut() {
+        let xi: f64 = StandardNormal.sample(rng);
+        *d += cfg.explore_noise * xi;
+    }
 }
 
 /// Evaluates `objective` at the point of its box that `z` names, returning `f` and writing

@@ -8,10 +8,12 @@ use rand_chacha::ChaCha8Rng;
 
 use super::error::PolicyError;
 use super::fast::{FastCache, FastPolicy};
-use super::features::{FeatureConfig, Trajectory, update_z};
+use super::features::{FeatureConfig, Trajectory, add_exploration, update_z};
 use crate::{Evaluation, Method, OptimError, Optimizer, RunContext};
 
 /// POP with frozen weights: acts with the policy's mean step size, one cached step per call.
+/// A policy trained with exploration noise ([`FeatureConfig::explore_noise`]) draws it from the
+/// run's seeded generator, as in training.
 ///
 /// A failed evaluation (NaN or ±∞) is not shown to the policy: the next point retries the same
 /// step from the last good iterate with the step size halved. If the start itself failed, it
@@ -57,6 +59,29 @@ impl PopMethod {
     pub fn renamed(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
+    }
+
+    /// The same policy with another exploration noise `ν` of the move
+    /// ([`FeatureConfig::explore_noise`]), for ablations: `0` turns a `pop` policy's exploration
+    /// off, a positive `ν` adds it to a policy trained without (off its training distribution).
+    /// Errors when `ν` is negative or not finite.
+    pub fn with_explore_noise(mut self, noise: f64) -> Result<Self, PolicyError> {
+        let features = FeatureConfig {
+            explore_noise: noise,
+            ..self.features.clone()
+        };
+        features.validate()?;
+        self.features = features;
+        if noise != self.policy.config().features.explore_noise {
+            self.name = format!("{} (explore_noise {noise})", self.name);
+        }
+        Ok(self)
+    }
+
+    /// The featurisation this method runs with (the policy's own, unless
+    /// [`with_explore_noise`](Self::with_explore_noise) changed the noise).
+    pub fn features(&self) -> &FeatureConfig {
+        &self.features
     }
 
     /// The policy this method runs.
@@ -178,6 +203,7 @@ impl Optimizer for PopRun {
         self.tr
             .direction_into(s, &self.features, &mut self.direction)
             .map_err(model_err)?;
+        add_exploration(&mut self.direction, &self.features, &mut self.rng);
         let shrink = f64::from(self.failures.min(60)) * std::f64::consts::LN_2;
         for (a, u) in self.u_asked.iter_mut().zip(&self.u) {
             *a = u - shrink;
