@@ -58,6 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut cfg = ReproduceConfig::preset("full")?;
     // The shipped policies, so that `pop-reproduce report` can name every method.
     cfg.pop_policy = "data/pop-quick".into();
+    cfg.pop_paper_policy = "data/pop-paper-quick".into();
     cfg.velo_policy = "data/velo-quick".into();
     let mut total = 0usize;
     for s in &cfg.suites {

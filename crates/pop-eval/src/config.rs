@@ -82,6 +82,20 @@ pub struct ReproduceConfig {
     pub only_suites: BTreeMap<String, Vec<String>>,
     /// The POP run folder (`config.json` + `best/`).
     pub pop_policy: PathBuf,
+    /// The run folder of the paper-faithful POP, method `pop-paper` (trained by the
+    /// `paper-quick` pop-train preset; the same layout as `pop_policy`). Read only when
+    /// `pop-paper` is listed; default `data/pop-paper-quick`, so that configs and results
+    /// manifests written before the field existed still parse.
+    #[serde(default = "default_pop_paper_policy")]
+    pub pop_paper_policy: PathBuf,
+    /// When set, the method `pop` runs the policy of `pop_policy` inside
+    /// `pop_baselines::restarts::Restarts` with this patience (restarted from a fresh uniform
+    /// point after this many calls without improvement), the restart rule the restarted
+    /// baselines use; chosen on the prior validation split (docs/pop-method.md §9). `None`
+    /// (the default, and for configs written before the field existed): the plain policy.
+    /// `pop-paper` never restarts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pop_restarts: Option<usize>,
     /// The learned competitor's run folder or weights file.
     pub velo_policy: PathBuf,
     /// VLSE functions whose convergence curves are plotted.
@@ -90,6 +104,13 @@ pub struct ReproduceConfig {
     #[serde(default)]
     pub scaling: Option<ScalingConfig>,
 }
+
+fn default_pop_paper_policy() -> PathBuf {
+    PathBuf::from(DEFAULT_POP_PAPER_POLICY)
+}
+
+/// The default of [`ReproduceConfig::pop_paper_policy`].
+pub const DEFAULT_POP_PAPER_POLICY: &str = "data/pop-paper-quick";
 
 fn invalid(field: &'static str, value: impl ToString, reason: impl Into<String>) -> ReproduceError {
     ReproduceError::InvalidConfig {
@@ -148,6 +169,17 @@ impl ReproduceConfig {
         Self::from_toml(&text, name_or_path)
     }
 
+    /// The policy paths of the learned methods (`pop_policy`, `pop_paper_policy`,
+    /// `velo_policy`).
+    pub fn policy_paths(&self) -> methods::PolicyPaths<'_> {
+        methods::PolicyPaths {
+            pop: &self.pop_policy,
+            pop_paper: &self.pop_paper_policy,
+            velo: &self.velo_policy,
+            pop_restarts: self.pop_restarts,
+        }
+    }
+
     /// The budgets at which `method` runs.
     pub fn budgets_of(&self, method: &str) -> Vec<usize> {
         let cap = self.max_budget.get(method).copied().unwrap_or(usize::MAX);
@@ -183,6 +215,13 @@ impl ReproduceConfig {
                 "name",
                 &self.name,
                 "a non-empty name of letters, digits, '-' and '_'",
+            ));
+        }
+        if self.pop_restarts == Some(0) {
+            return Err(invalid(
+                "pop_restarts",
+                0,
+                "a patience of at least 1 call (or leave it out for the plain policy)",
             ));
         }
         if self.budgets.is_empty() {
@@ -352,6 +391,52 @@ mod tests {
             let cfg = ReproduceConfig::preset(p).expect(p);
             assert_eq!(&cfg.name, p);
         }
+    }
+
+    #[test]
+    fn every_preset_lists_pop_paper_after_pop() {
+        for (p, path) in [
+            ("ci", "data/pop-paper-quick"),
+            ("quick", "data/pop-paper-quick"),
+            ("full", "runs/pop-paper-quick"),
+            ("paper", "runs/pop-paper-quick"),
+        ] {
+            let cfg = ReproduceConfig::preset(p).expect(p);
+            let at = cfg.methods.iter().position(|m| m == "pop").expect(p);
+            assert_eq!(
+                cfg.methods.get(at + 1).map(String::as_str),
+                Some("pop-paper")
+            );
+            assert_eq!(cfg.pop_paper_policy, PathBuf::from(path), "{p}");
+            assert_eq!(cfg.policy_paths().pop_paper, cfg.pop_paper_policy.as_path());
+        }
+    }
+
+    #[test]
+    fn configs_without_pop_paper_policy_still_parse() {
+        let text = CI
+            .lines()
+            .filter(|l| !l.starts_with("pop_paper_policy"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(
+            text.trim(),
+            CI.trim(),
+            "the ci preset sets pop_paper_policy"
+        );
+        let cfg = ReproduceConfig::from_toml(&text, "old").expect("old config");
+        assert_eq!(
+            cfg.pop_paper_policy,
+            PathBuf::from(DEFAULT_POP_PAPER_POLICY)
+        );
+        // A manifest written before the field existed (JSON without it) reads the default too.
+        let mut json = serde_json::to_value(&cfg).expect("json");
+        json.as_object_mut()
+            .expect("object")
+            .remove("pop_paper_policy")
+            .expect("serialized");
+        let back: ReproduceConfig = serde_json::from_value(json).expect("old manifest config");
+        assert_eq!(back, cfg);
     }
 
     #[test]

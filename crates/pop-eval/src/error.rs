@@ -26,7 +26,7 @@ pub enum ReproduceError {
     /// A shipped policy could not be loaded.
     #[error("cannot load the {method} policy from {path}: {reason}")]
     Policy {
-        /// Method key (`pop`, `velo-style-es`).
+        /// Method key (`pop`, `pop-paper`, `velo-style-es`).
         method: String,
         /// The file or folder.
         path: PathBuf,

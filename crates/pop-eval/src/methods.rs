@@ -19,6 +19,9 @@ use super::error::ReproduceError;
 pub enum Source {
     /// POP's trained policy, loaded from the config's `pop_policy`.
     Pop,
+    /// The paper-faithful variant of POP (trained by the `paper-quick` pop-train preset), loaded
+    /// from the config's `pop_paper_policy` as [`Source::Pop`] is and renamed `pop-paper`.
+    PopPaper,
     /// The learned competitor, loaded from the config's `velo_policy`.
     Velo,
     /// A catalogue baseline (`pop_baselines::catalogue` kind) at its library default.
@@ -71,11 +74,12 @@ const fn spec(key: &'static str, source: Source, anytime: Anytime) -> MethodSpec
 }
 
 use Anytime::{Always, Never, WhenDesignFits};
-use Source::{Default, Pop, Tuned, TunedRestarts, Velo};
+use Source::{Default, Pop, PopPaper, Tuned, TunedRestarts, Velo};
 
 /// Every method an evaluation may list, in table order.
 pub const REGISTRY: &[MethodSpec] = &[
     spec("pop", Pop, Never),
+    spec("pop-paper", PopPaper, Never),
     spec("velo-style-es", Velo, Never),
     spec("gd", Default("gd"), Always),
     spec("gd-tuned", Tuned("gd"), Always),
@@ -121,6 +125,35 @@ pub fn find(key: &str) -> Result<&'static MethodSpec, ReproduceError> {
         })
 }
 
+/// Where the learned methods' policies are (the config's `pop_policy`, `pop_paper_policy` and
+/// `velo_policy`; see [`crate::ReproduceConfig::policy_paths`]). A relative path is read as
+/// [`resolve_path`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyPaths<'a> {
+    /// POP's run folder ([`Source::Pop`]).
+    pub pop: &'a Path,
+    /// The paper-faithful POP's run folder ([`Source::PopPaper`]).
+    pub pop_paper: &'a Path,
+    /// The learned competitor's run folder or weights file ([`Source::Velo`]).
+    pub velo: &'a Path,
+    /// `Some(k)`: `pop` runs inside [`Restarts`] with patience `k` (the config's
+    /// `pop_restarts`); `None`: the plain policy.
+    pub pop_restarts: Option<usize>,
+}
+
+impl PolicyPaths<'static> {
+    /// The policies shipped in `data/`: `data/pop-quick`, `data/pop-paper-quick` and
+    /// `data/velo-quick`.
+    pub fn shipped() -> Self {
+        Self {
+            pop: Path::new("data/pop-quick"),
+            pop_paper: Path::new("data/pop-paper-quick"),
+            velo: Path::new("data/velo-quick"),
+            pop_restarts: None,
+        }
+    }
+}
+
 /// A method ready for the harness.
 #[derive(Clone)]
 pub struct EvalMethod {
@@ -152,12 +185,18 @@ impl MethodSpec {
         }
     }
 
-    /// Builds the method, loading POP from `pop_policy` and the competitor from `velo_policy`.
-    pub fn build(
-        &self,
-        pop_policy: &Path,
-        velo_policy: &Path,
-    ) -> Result<EvalMethod, ReproduceError> {
+    /// The policy this method loads (`None` for the baselines).
+    pub fn policy_path<'a>(&self, policies: &PolicyPaths<'a>) -> Option<&'a Path> {
+        match self.source {
+            Pop => Some(policies.pop),
+            PopPaper => Some(policies.pop_paper),
+            Velo => Some(policies.velo),
+            Default(_) | Tuned(_) | TunedRestarts(_) => None,
+        }
+    }
+
+    /// Builds the method, loading a learned one from its path in `policies`.
+    pub fn build(&self, policies: &PolicyPaths<'_>) -> Result<EvalMethod, ReproduceError> {
         let policy_err = |path: &Path| {
             let path = path.to_path_buf();
             let key = self.key;
@@ -169,11 +208,30 @@ impl MethodSpec {
         };
         let method: Arc<dyn Method> = match self.source {
             Pop => {
-                let path = resolve_path(pop_policy);
-                Arc::new(PopMethod::load(&path).map_err(|e| policy_err(&path)(e.to_string()))?)
+                let path = resolve_path(policies.pop);
+                let pop = PopMethod::load(&path).map_err(|e| policy_err(&path)(e.to_string()))?;
+                match policies.pop_restarts {
+                    Some(k) => {
+                        let r = Restarts {
+                            patience: Some(k),
+                            ..Restarts::new(pop)
+                        };
+                        r.validate()?;
+                        Arc::new(r)
+                    }
+                    None => Arc::new(pop),
+                }
+            }
+            PopPaper => {
+                let path = resolve_path(policies.pop_paper);
+                Arc::new(
+                    PopMethod::load(&path)
+                        .map_err(|e| policy_err(&path)(e.to_string()))?
+                        .renamed("pop-paper"),
+                )
             }
             Velo => {
-                let path = resolve_path(velo_policy);
+                let path = resolve_path(policies.velo);
                 Arc::new(VeloStyle::load(&path).map_err(|e| policy_err(&path)(e.to_string()))?)
             }
             Default(kind) => {
@@ -206,12 +264,8 @@ pub fn is_anytime(key: &str, max_dim: usize, min_budget: usize) -> Result<bool, 
 }
 
 /// Builds the method `key` (see [`MethodSpec::build`]).
-pub fn resolve(
-    key: &str,
-    pop_policy: &Path,
-    velo_policy: &Path,
-) -> Result<EvalMethod, ReproduceError> {
-    find(key)?.build(pop_policy, velo_policy)
+pub fn resolve(key: &str, policies: &PolicyPaths<'_>) -> Result<EvalMethod, ReproduceError> {
+    find(key)?.build(policies)
 }
 
 /// A relative path is read from the current directory, or else from the workspace root (so that
@@ -245,7 +299,7 @@ mod tests {
     use super::*;
 
     fn build(key: &str) -> EvalMethod {
-        resolve(key, "data/pop-quick".as_ref(), "data/velo-quick".as_ref()).expect(key)
+        resolve(key, &PolicyPaths::shipped()).expect(key)
     }
 
     #[test]
@@ -261,6 +315,62 @@ mod tests {
                 assert_eq!(m.key, spec.key);
             }
         }
+    }
+
+    /// `pop_restarts` wraps `pop` (and only `pop`) in the restart rule, named as such.
+    #[test]
+    fn pop_restarts_wrap_pop_only() {
+        let plain = resolve("pop", &PolicyPaths::shipped()).expect("pop");
+        assert!(!plain.name.contains("restarts"), "{}", plain.name);
+        let policies = PolicyPaths {
+            pop_paper: Path::new("data/pop-quick"),
+            pop_restarts: Some(12),
+            ..PolicyPaths::shipped()
+        };
+        let wrapped = resolve("pop", &policies).expect("pop");
+        assert!(wrapped.name.ends_with("+restarts_k12"), "{}", wrapped.name);
+        let paper = resolve("pop-paper", &policies).expect("pop-paper");
+        assert!(!paper.name.contains("restarts"), "{}", paper.name);
+    }
+
+    #[test]
+    fn pop_paper_loads_its_own_path_under_its_own_name() {
+        let keys: Vec<&str> = keys().collect();
+        let at = keys.iter().position(|k| *k == "pop").expect("pop");
+        assert_eq!(keys.get(at + 1), Some(&"pop-paper"));
+        let spec = find("pop-paper").expect("registered");
+        assert_eq!((spec.source, spec.anytime), (PopPaper, Never));
+        assert!(!is_anytime("pop-paper", 2, 50).expect("registered"));
+
+        // Any POP run folder loads as `pop-paper` (the shipped `pop` one stands in here); the
+        // `pop` path is not read.
+        let policies = PolicyPaths {
+            pop: Path::new("no/such/pop"),
+            pop_paper: Path::new("data/pop-quick"),
+            velo: Path::new("no/such/velo"),
+            pop_restarts: Some(3),
+        };
+        assert_eq!(spec.policy_path(&policies), Some(policies.pop_paper));
+        assert_eq!(find("adam").expect("adam").policy_path(&policies), None);
+        let m = resolve("pop-paper", &policies).expect("pop-paper");
+        assert_eq!(
+            (m.key.as_str(), m.name.as_str()),
+            ("pop-paper", "pop-paper")
+        );
+        assert!(resolve("pop", &policies).is_err());
+
+        // A missing folder names the method and the path.
+        let policies = PolicyPaths {
+            pop_paper: Path::new("no/such/paper-run"),
+            ..PolicyPaths::shipped()
+        };
+        let e = resolve("pop-paper", &policies)
+            .expect_err("missing policy")
+            .to_string();
+        assert!(
+            e.contains("pop-paper") && e.contains("no/such/paper-run"),
+            "{e}"
+        );
     }
 
     #[test]

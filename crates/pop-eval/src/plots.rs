@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -21,7 +22,20 @@ fn register_font() {
     });
 }
 
-/// Line colour of a method: POP black, the others from a fixed palette in config order.
+/// The POP variants, drawn thicker than the other methods: `pop` and the paper-faithful
+/// `pop-paper`.
+fn is_pop(key: &str) -> bool {
+    key == "pop" || key == "pop-paper"
+}
+
+/// Whether a method's line is dashed (the paper-faithful POP, black like `pop`).
+fn is_dashed(key: &str) -> bool {
+    key == "pop-paper"
+}
+
+/// Line colour of a method: the POP variants black (`pop-paper` dashed, [`is_dashed`]), the
+/// others from a fixed palette in config order (without the POP variants, so that adding one
+/// keeps the others' colours).
 fn color(methods: &[String], key: &str) -> RGBColor {
     const PALETTE: [RGBColor; 22] = [
         RGBColor(31, 119, 180),
@@ -47,12 +61,12 @@ fn color(methods: &[String], key: &str) -> RGBColor {
         RGBColor(70, 130, 180),
         RGBColor(210, 105, 30),
     ];
-    if key == "pop" {
+    if is_pop(key) {
         return RGBColor(0, 0, 0);
     }
     let i = methods
         .iter()
-        .filter(|m| *m != "pop")
+        .filter(|m| !is_pop(m))
         .position(|m| m == key)
         .unwrap_or(0);
     PALETTE[i % PALETTE.len()]
@@ -98,20 +112,27 @@ pub fn coco(
             .map_err(|e| err(e.to_string()))?;
         for c in curves {
             let col = color(methods, &c.method);
-            let width = if c.method == "pop" { 3 } else { 2 };
-            chart
-                .draw_series(LineSeries::new(
-                    c.fraction
-                        .iter()
-                        .enumerate()
-                        .map(|(t, f)| ((t + 1) as f64, *f)),
-                    col.stroke_width(width),
-                ))
-                .map_err(|e| err(e.to_string()))?
-                .label(c.method.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
+            let style = col.stroke_width(if is_pop(&c.method) { 3 } else { 2 });
+            let points = c
+                .fraction
+                .iter()
+                .enumerate()
+                .map(|(t, f)| ((t + 1) as f64, *f));
+            let series = if is_dashed(&c.method) {
+                chart.draw_series(DashedLineSeries::new(points, 12, 6, style))
+            } else {
+                chart.draw_series(LineSeries::new(points, style))
+            }
+            .map_err(|e| err(e.to_string()))?
+            .label(c.method.clone());
+            let mark = col.stroke_width(3);
+            if is_dashed(&c.method) {
+                series.legend(move |(x, y)| {
+                    DashedPathElement::new(vec![(x, y), (x + 18, y)], 5, 3, mark)
                 });
+            } else {
+                series.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], mark));
+            }
         }
         chart
             .configure_series_labels()
@@ -167,21 +188,28 @@ pub fn convergence(
                 .map_err(|e| err(e.to_string()))?;
             for c in mine {
                 let col = color(methods, &c.method);
-                let width = if c.method == "pop" { 3 } else { 1 };
-                chart
-                    .draw_series(LineSeries::new(
-                        c.median
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, v)| v.is_finite())
-                            .map(|(t, v)| ((t + 1) as f64, v.clamp(floor, 1.5))),
-                        col.stroke_width(width),
-                    ))
-                    .map_err(|e| err(e.to_string()))?
-                    .label(c.method.clone())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], col.stroke_width(3))
+                let style = col.stroke_width(if is_pop(&c.method) { 3 } else { 1 });
+                let points = c
+                    .median
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(t, v)| ((t + 1) as f64, v.clamp(floor, 1.5)));
+                let series = if is_dashed(&c.method) {
+                    chart.draw_series(DashedLineSeries::new(points, 12, 6, style))
+                } else {
+                    chart.draw_series(LineSeries::new(points, style))
+                }
+                .map_err(|e| err(e.to_string()))?
+                .label(c.method.clone());
+                let mark = col.stroke_width(3);
+                if is_dashed(&c.method) {
+                    series.legend(move |(x, y)| {
+                        DashedPathElement::new(vec![(x, y), (x + 16, y)], 5, 3, mark)
                     });
+                } else {
+                    series.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], mark));
+                }
             }
             chart
                 .configure_series_labels()

@@ -151,8 +151,10 @@ fn summary_table(rows: &[&SummaryRow]) -> String {
             .wtl
             .map(|(w, t, l)| format!("{w}/{t}/{l}"))
             .unwrap_or_else(|| "—".into());
-        let name = if r.method == "pop" {
-            "**pop**".to_string()
+        // Both POP variants in bold; the W/T/L and p columns stay `pop`'s (on `pop-paper`'s
+        // row: `pop` against its paper-faithful variant).
+        let name = if r.method == "pop" || r.method == "pop-paper" {
+            format!("**{}**", r.method)
         } else {
             r.method.clone()
         };
@@ -177,7 +179,7 @@ pub fn headline(res: &Results, cfg: &ReproduceConfig) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| suite (T = {b}) | POP mean NR | POP avg rank | best other (mean NR) | POP beats (W > L, p < 0.05) | POP loses to (L > W, p < 0.05) |\n|---|---:|---:|---|---|---|"
+        "| suite (T = {b}) | POP mean NR | POP avg rank | best other (mean NR) | POP beats (signed-rank p < 0.05) | POP loses to (signed-rank p < 0.05) |\n|---|---:|---:|---|---|---|"
     );
     for suite in &res.suites {
         let rows: Vec<&SummaryRow> = res
@@ -195,11 +197,7 @@ pub fn headline(res: &Results, cfg: &ReproduceConfig) -> String {
         let sig = |win: bool| -> String {
             let v: Vec<String> = rows
                 .iter()
-                .filter(|r| {
-                    r.wilcoxon_p.is_some_and(|p| p < 0.05)
-                        && r.wtl
-                            .is_some_and(|(w, _, l)| if win { w > l } else { l > w })
-                })
+                .filter(|r| r.wilcoxon_p.is_some_and(|p| p < 0.05) && r.favours_pop == Some(win))
                 .map(|r| r.method.clone())
                 .collect();
             if v.is_empty() {

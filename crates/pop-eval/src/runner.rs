@@ -153,23 +153,19 @@ impl Reproduction {
     pub fn prepare(cfg: ReproduceConfig, out: impl Into<PathBuf>) -> Result<Self, ReproduceError> {
         cfg.validate()?;
         let out = out.into();
+        let policies = cfg.policy_paths();
         let methods = cfg
             .methods
             .iter()
-            .map(|k| methods::resolve(k, &cfg.pop_policy, &cfg.velo_policy))
+            .map(|k| methods::resolve(k, &policies))
             .collect::<Result<Vec<_>, _>>()?;
+        // The learned methods' policy files (`pop`, `pop-paper`, `velo-style-es`), by key: only
+        // those listed, so a manifest without a method keeps matching.
         let mut policy_fingerprints = BTreeMap::new();
-        if cfg.methods.iter().any(|m| m == "pop") {
-            policy_fingerprints.insert(
-                "pop".into(),
-                fingerprint(&methods::resolve_path(&cfg.pop_policy))?,
-            );
-        }
-        if cfg.methods.iter().any(|m| m == "velo-style-es") {
-            policy_fingerprints.insert(
-                "velo-style-es".into(),
-                fingerprint(&methods::resolve_path(&cfg.velo_policy))?,
-            );
+        for k in &cfg.methods {
+            if let Some(path) = methods::find(k)?.policy_path(&policies) {
+                policy_fingerprints.insert(k.clone(), fingerprint(&methods::resolve_path(path))?);
+            }
         }
         let manifest = Manifest {
             format_version: FORMAT_VERSION,
@@ -179,7 +175,7 @@ impl Reproduction {
         let path = out.join("config.json");
         if path.exists() {
             let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-            let old: Manifest =
+            let mut old: Manifest =
                 serde_json::from_str(&text).map_err(|e| ReproduceError::ForeignResults {
                     path: out.clone(),
                     reason: format!("its config.json is not a reproduction manifest: {e}"),
@@ -190,6 +186,14 @@ impl Reproduction {
                     found: old.format_version,
                     expected: FORMAT_VERSION,
                 });
+            }
+            // The paper-faithful POP's path matters only when it is evaluated: a manifest from
+            // before `pop_paper_policy` existed reads its default, which may differ from the
+            // preset's now.
+            if !cfg.methods.iter().any(|m| m == "pop-paper") {
+                old.config
+                    .pop_paper_policy
+                    .clone_from(&manifest.config.pop_paper_policy);
             }
             if old != manifest {
                 let reason = if old.config != manifest.config {

@@ -48,6 +48,25 @@ pub fn average_ranks(v: &[f64], tol: f64) -> Vec<f64> {
     ranks
 }
 
+/// The rank sums `(W+, W−)` of the Wilcoxon signed-rank test of `d`: the ranks of `|d|` (zeros,
+/// `|d| ≤ zero_tol`, dropped; ties averaged) summed over the positive and over the negative
+/// differences. The test's direction is the larger sum; the count of signs can disagree with it
+/// (many small differences one way, a few large ones the other).
+pub fn signed_rank_sums(d: &[f64], zero_tol: f64) -> (f64, f64) {
+    let nonzero: Vec<f64> = d.iter().copied().filter(|x| x.abs() > zero_tol).collect();
+    let abs: Vec<f64> = nonzero.iter().map(|x| x.abs()).collect();
+    let ranks = average_ranks(&abs, 0.0);
+    let mut sums = (0.0, 0.0);
+    for (x, r) in nonzero.iter().zip(&ranks) {
+        if *x > 0.0 {
+            sums.0 += r;
+        } else {
+            sums.1 += r;
+        }
+    }
+    sums
+}
+
 /// Two-sided p-value of the Wilcoxon signed-rank test of the paired differences `d`
 /// (`scipy.stats.wilcoxon(d)` with its defaults: zeros dropped (`|d| ≤ zero_tol`); the exact
 /// null distribution without ties or zeros for up to 50 pairs; an exact sign-flip permutation
@@ -138,6 +157,19 @@ mod tests {
 
     fn close(a: f64, b: f64, rel: f64) {
         assert!((a - b).abs() <= rel * b.abs().max(1e-300), "{a} vs {b}");
+    }
+
+    #[test]
+    fn rank_sums_give_the_direction_the_count_can_miss() {
+        // Four small positive differences, three large negative ones: more positives by count,
+        // but W− = 5 + 6 + 7 = 18 > W+ = 1 + 2 + 3 + 4 = 10.
+        let d = [0.1, 0.2, 0.3, 0.4, -5.0, -6.0, -7.0];
+        assert_eq!(signed_rank_sums(&d, 0.0), (10.0, 18.0));
+        // Zeros are dropped, ties share their mean rank.
+        assert_eq!(
+            signed_rank_sums(&[0.0, 1.0, -1.0, 2.0], 1e-12),
+            (1.5 + 3.0, 1.5)
+        );
     }
 
     #[test]

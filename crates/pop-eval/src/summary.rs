@@ -10,7 +10,7 @@ use super::records::{
     FORMAT_VERSION, RecordReader, check_folder_format, records_path, timing_path, v1_records_path,
 };
 use super::runner::{StageTiming, read_timing};
-use super::stats::{average_ranks, mean, median, wilcoxon_signed_rank};
+use super::stats::{average_ranks, mean, median, signed_rank_sums, wilcoxon_signed_rank};
 
 pub use super::records::COCO_EXPONENTS;
 
@@ -41,6 +41,10 @@ pub struct SummaryRow {
     pub wtl: Option<(usize, usize, usize)>,
     /// Two-sided Wilcoxon signed-rank p of POP against this method.
     pub wilcoxon_p: Option<f64>,
+    /// The direction of that test: `Some(true)` when the rank sum of POP's wins (lower regret)
+    /// exceeds that of its losses. The headline's "POP beats"/"POP loses to" use this, not the
+    /// count of wins, which can point the other way.
+    pub favours_pop: Option<bool>,
 }
 
 /// A COCO-style curve: the fraction of (function, start, target) triples reached after each call.
@@ -297,16 +301,21 @@ fn summary_rows(cfg: &ReproduceConfig, suite: &str, fnames: &[String], res: &mut
         let mut rows = Vec::with_capacity(ms.len());
         for (mi, m) in ms.iter().enumerate() {
             let v: Vec<f64> = common.iter().map(|f| value(mi, f)).collect();
-            let (wtl, p) = match pop {
+            let (wtl, p, favours) = match pop {
                 Some(pi) if pi != mi => {
                     let diffs: Vec<f64> =
                         common.iter().map(|f| value(pi, f) - value(mi, f)).collect();
                     let w = diffs.iter().filter(|d| **d < -TIE_TOL).count();
                     let l = diffs.iter().filter(|d| **d > TIE_TOL).count();
                     let t = diffs.len() - w - l;
-                    (Some((w, t, l)), wilcoxon_signed_rank(&diffs, TIE_TOL))
+                    let (plus, minus) = signed_rank_sums(&diffs, TIE_TOL);
+                    (
+                        Some((w, t, l)),
+                        wilcoxon_signed_rank(&diffs, TIE_TOL),
+                        Some(minus > plus),
+                    )
                 }
-                _ => (None, None),
+                _ => (None, None, None),
             };
             let mean_nr = mean(&v);
             rows.push(SummaryRow {
@@ -324,6 +333,7 @@ fn summary_rows(cfg: &ReproduceConfig, suite: &str, fnames: &[String], res: &mut
                 },
                 wtl,
                 wilcoxon_p: p,
+                favours_pop: favours,
             });
         }
         res.summary.extend(rows);

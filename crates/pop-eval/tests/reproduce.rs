@@ -330,6 +330,17 @@ fn missing_or_corrupt_policies_are_clear_errors() {
     assert!(msg.contains("pop") && msg.contains("no/such/run"), "{msg}");
     assert!(!out.exists(), "nothing written on error");
 
+    let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+    cfg.pop_paper_policy = "no/such/paper-run".into();
+    let out = tmp("missing-paper-policy");
+    let err = Reproduction::prepare(cfg, &out).expect_err("missing pop-paper policy");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("pop-paper") && msg.contains("no/such/paper-run"),
+        "{msg}"
+    );
+    assert!(!out.exists(), "nothing written on error");
+
     let dir = tmp("corrupt-velo");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let bad = dir.join("weights.json");
@@ -339,6 +350,93 @@ fn missing_or_corrupt_policies_are_clear_errors() {
     let err = Reproduction::prepare(cfg, dir.join("out")).expect_err("corrupt competitor");
     assert!(err.to_string().contains("velo-style-es"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("ls") {
+        let e = e.expect("entry");
+        let dest = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// `pop-paper` runs from its own policy folder (here a copy of the shipped `pop` run), under its
+/// own key, with its own fingerprint in the manifest; a manifest from before the
+/// `pop_paper_policy` field still matches a config that does not evaluate `pop-paper`.
+#[test]
+fn pop_paper_is_evaluated_and_fingerprinted_from_its_own_folder() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let policy = tmp("pop-paper-policy");
+    copy_dir(&root.join("data/pop-quick"), &policy);
+
+    let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+    cfg.methods = vec!["adam".into(), "pop-paper".into()];
+    cfg.suites.truncate(1);
+    cfg.scaling = None;
+    cfg.pop_policy = "no/such/pop-run".into(); // not listed: never read
+    cfg.pop_paper_policy = policy.clone();
+    let out = tmp("pop-paper");
+    let repro = Reproduction::prepare(cfg.clone(), &out).expect("prepare");
+    let names: Vec<(&str, &str)> = repro
+        .methods()
+        .iter()
+        .map(|m| (m.key.as_str(), m.name.as_str()))
+        .collect();
+    assert_eq!(names[1], ("pop-paper", "pop-paper"));
+    repro.run(&|_| {}).expect("run");
+    let recs = reproduce::runner::read_records(&out.join("records/vlse47/pop-paper.jsonl.gz"))
+        .expect("records");
+    assert_eq!(recs.len(), 3 * cfg.starts * cfg.budgets.len());
+    assert!(recs.iter().all(|r| r.method == "pop-paper"));
+
+    let text = std::fs::read_to_string(out.join("config.json")).expect("manifest");
+    let manifest: reproduce::runner::Manifest = serde_json::from_str(&text).expect("manifest");
+    assert_eq!(
+        manifest.policy_fingerprints.keys().collect::<Vec<_>>(),
+        ["pop-paper"]
+    );
+    assert_eq!(
+        manifest.policy_fingerprints["pop-paper"],
+        reproduce::runner::fingerprint(&policy).expect("fingerprint")
+    );
+    // Other policy files (every file but the .md notes counts): refused.
+    std::fs::write(policy.join("retrained.txt"), b"another run").expect("write");
+    let err = Reproduction::prepare(cfg.clone(), &out).expect_err("changed policy");
+    assert!(err.to_string().contains("policy files changed"), "{err}");
+
+    // A manifest without `pop_paper_policy` (written before it existed), of a config without
+    // `pop-paper`: still this config's, whatever `pop_paper_policy` says now.
+    cfg.methods = vec!["adam".into()];
+    let old = tmp("pre-pop-paper");
+    std::fs::create_dir_all(&old).expect("mkdir");
+    let mut json = serde_json::json!({
+        "format_version": reproduce::runner::FORMAT_VERSION,
+        "config": cfg,
+        "policy_fingerprints": {},
+    });
+    json["config"]
+        .as_object_mut()
+        .expect("object")
+        .remove("pop_paper_policy")
+        .expect("serialized");
+    std::fs::write(old.join("config.json"), json.to_string()).expect("manifest");
+    cfg.pop_paper_policy = "runs/pop-paper-quick".into();
+    Reproduction::prepare(cfg.clone(), &old).expect("an old manifest still matches");
+    cfg.methods.push("pop-paper".into());
+    cfg.pop_paper_policy = policy.clone();
+    let err = Reproduction::prepare(cfg, &old).expect_err("another method list");
+    assert!(
+        matches!(err, ReproduceError::ForeignResults { .. }),
+        "{err}"
+    );
+    for p in [policy, out, old] {
+        let _ = std::fs::remove_dir_all(&p);
+    }
 }
 
 /// The runner evaluates "anytime" methods once at the largest budget and cuts the shorter
@@ -353,8 +451,7 @@ fn anytime_methods_are_prefixes_of_longer_runs() {
             if !methods::is_anytime(key, d, short).expect("registered") {
                 continue;
             }
-            let m = methods::resolve(key, "data/pop-quick".as_ref(), "data/velo-quick".as_ref())
-                .expect("method");
+            let m = methods::resolve(key, &methods::PolicyPaths::shipped()).expect("method");
             let a = harness::run(&f, m.method.as_ref(), &x0, short, 11, RunOptions::default())
                 .expect("short");
             let b = harness::run(&f, m.method.as_ref(), &x0, long, 11, RunOptions::default())
@@ -381,8 +478,7 @@ fn restart_methods_are_prefixes_across_restarts() {
         ("adam-tuned+restarts", "adam-tuned"),
     ] {
         assert!(methods::is_anytime(key, 32, 50).expect("registered"));
-        let m = methods::resolve(key, "data/pop-quick".as_ref(), "data/velo-quick".as_ref())
-            .expect("method");
+        let m = methods::resolve(key, &methods::PolicyPaths::shipped()).expect("method");
         assert!(m.name.ends_with("+restarts"), "{}", m.name);
         let (short, long) = (150usize, 400usize);
         let a = harness::run(&f, m.method.as_ref(), &x0, short, 11, RunOptions::default())
@@ -392,8 +488,7 @@ fn restart_methods_are_prefixes_across_restarts() {
         assert_eq!(a.values[..], b.values[..short], "{key}");
         assert_eq!(a.best[..], b.best[..short], "{key}");
         // It did restart before the shorter budget ended: its calls leave the plain method's.
-        let p = methods::resolve(plain, "data/pop-quick".as_ref(), "data/velo-quick".as_ref())
-            .expect("plain");
+        let p = methods::resolve(plain, &methods::PolicyPaths::shipped()).expect("plain");
         let c = harness::run(&f, p.method.as_ref(), &x0, short, 11, RunOptions::default())
             .expect("plain run");
         assert_ne!(

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use pop_eval::records::{self, RecordV1};
 use pop_eval::runner::StageTiming;
-use pop_eval::stats::{average_ranks, mean, median, wilcoxon_signed_rank};
+use pop_eval::stats::{average_ranks, mean, median, signed_rank_sums, wilcoxon_signed_rank};
 use pop_eval::summary::{
     COCO_EXPONENTS, CocoCurve, ConvergenceCurve, Results, SummaryRow, TIE_TOL,
 };
@@ -108,16 +108,21 @@ fn reference_summarize(
             let pop = ms.iter().position(|m| *m == "pop");
             for (mi, m) in ms.iter().enumerate() {
                 let v: Vec<f64> = common.iter().map(|f| value(mi, f)).collect();
-                let (wtl, p) = match pop {
+                let (wtl, p, favours) = match pop {
                     Some(pi) if pi != mi => {
                         let diffs: Vec<f64> =
                             common.iter().map(|f| value(pi, f) - value(mi, f)).collect();
                         let w = diffs.iter().filter(|d| **d < -TIE_TOL).count();
                         let l = diffs.iter().filter(|d| **d > TIE_TOL).count();
                         let t = diffs.len() - w - l;
-                        (Some((w, t, l)), wilcoxon_signed_rank(&diffs, TIE_TOL))
+                        let (plus, minus) = signed_rank_sums(&diffs, TIE_TOL);
+                        (
+                            Some((w, t, l)),
+                            wilcoxon_signed_rank(&diffs, TIE_TOL),
+                            Some(minus > plus),
+                        )
                     }
-                    _ => (None, None),
+                    _ => (None, None, None),
                 };
                 let mean_nr = mean(&v);
                 res.summary.push(SummaryRow {
@@ -135,6 +140,7 @@ fn reference_summarize(
                     },
                     wtl,
                     wilcoxon_p: p,
+                    favours_pop: favours,
                 });
             }
         }

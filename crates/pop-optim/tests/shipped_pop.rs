@@ -1,4 +1,4 @@
-//! The shipped policy (`data/pop-quick`) behaves bit-identically across changes of the runtime:
+//! The first shipped policy (`data/pop-quick-v1`, the `quick-v1` preset) behaves bit-identically across changes of the runtime:
 //! its config predates the step-rule and time-signal options, so it must load with their
 //! defaults (the original scaled step, the learned time table) and produce the same runs.
 //!
@@ -35,7 +35,7 @@ fn fnv1a(values: &[Option<f64>]) -> u64 {
 
 #[test]
 fn shipped_policy_runs_are_bit_identical() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/pop-quick");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/pop-quick-v1");
     let pop = PopMethod::load(&dir).expect("the shipped policy loads");
     let mut got = Vec::new();
     for &(name, d, start, _) in GOLDEN {

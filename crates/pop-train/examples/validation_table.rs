@@ -11,7 +11,7 @@
 //!
 //! A `METHOD` is `NAME=policy:DIR` (a POP policy or run folder), `NAME=policy:DIR@NU` (the same
 //! with exploration noise `ν = NU` at evaluation), either followed by `+restarts` (inside
-//! `pop_baselines::restarts::Restarts`, as the restarted baselines), `NAME=velo:DIR` (a `velo-style-es` folder),
+//! `pop_baselines::restarts::Restarts`, as the restarted baselines) or `+restartsK` (patience `K`), `NAME=velo:DIR` (a `velo-style-es` folder),
 //! `adam-tuned` (Adam at the shipped tuned learning rate) or any `pop_baselines` catalogue kind
 //! (`lbfgs+restarts`, `tpe`, `cmaes`, ...).
 
@@ -30,9 +30,11 @@ use pop_train::validation::ValidationSet;
 fn method(spec: &str) -> Result<(String, Arc<dyn Method>)> {
     if let Some((name, rest)) = spec.split_once('=') {
         if let Some(dir) = rest.strip_prefix("policy:") {
-            let (dir, restarts) = match dir.strip_suffix("+restarts") {
-                Some(d) => (d, true),
-                None => (dir, false),
+            // `+restarts` (default patience) or `+restartsK` (patience K).
+            let (dir, restarts) = match dir.rsplit_once("+restarts") {
+                Some((d, "")) => (d, Some(None)),
+                Some((d, k)) => (d, Some(Some(k.parse::<usize>().context("patience")?))),
+                None => (dir, None),
             };
             let (dir, noise) = match dir.rsplit_once('@') {
                 Some((d, nu)) => (d, Some(nu.parse::<f64>().context("exploration noise")?)),
@@ -43,8 +45,13 @@ fn method(spec: &str) -> Result<(String, Arc<dyn Method>)> {
                 m = m.with_explore_noise(nu)?;
             }
             let m = m.renamed(name);
-            if restarts {
-                return Ok((name.to_string(), Arc::new(Restarts::new(m))));
+            if let Some(patience) = restarts {
+                let r = Restarts {
+                    patience,
+                    ..Restarts::new(m)
+                };
+                r.validate()?;
+                return Ok((name.to_string(), Arc::new(r)));
             }
             return Ok((name.to_string(), Arc::new(m)));
         }

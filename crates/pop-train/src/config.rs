@@ -10,8 +10,12 @@ use crate::error::TrainError;
 
 /// The `smoke` preset (seconds; used by tests).
 pub const SMOKE: &str = include_str!("../presets/smoke.toml");
-/// The `quick` preset: the `pop` design, about 25 minutes on two CPU cores.
+/// The `quick` preset: the training of the shipped `pop` policy (fields equal to `paper-quick`;
+/// `pop` departs at evaluation only), about 25 minutes on two CPU cores.
 pub const QUICK: &str = include_str!("../presets/quick.toml");
+/// The `quick-explore` preset: `paper-quick` with exploration noise and the RMS-gradient
+/// feature (tried for `pop`, not selected; docs/pop-method.md §9).
+pub const QUICK_EXPLORE: &str = include_str!("../presets/quick-explore.toml");
 /// The `paper-quick` preset: the paper-faithful `pop-paper` design at the size of `quick`.
 pub const PAPER_QUICK: &str = include_str!("../presets/paper-quick.toml");
 /// The `standard` preset: the `pop` design at the size of the shipped default (1.5–2 h on two
@@ -26,6 +30,7 @@ pub const PRESETS: &[&str] = &[
     "smoke",
     "quick",
     "paper-quick",
+    "quick-explore",
     "standard",
     "quick-v1",
     "paper",
@@ -359,6 +364,7 @@ const TRAIN_PRESETS: &[(&str, &str)] = &[
     ("smoke", SMOKE),
     ("quick", QUICK),
     ("paper-quick", PAPER_QUICK),
+    ("quick-explore", QUICK_EXPLORE),
     ("standard", STANDARD),
     ("quick-v1", QUICK_V1),
     ("paper", PAPER),
@@ -706,6 +712,30 @@ mod tests {
         assert_eq!(c.max_horizon(), 30);
         c.seed += 1;
         assert_ne!(hs, (0..200).map(|k| c.horizon_at(k)).collect::<Vec<_>>());
+    }
+
+    /// `quick` trains what `paper-quick` trains (the selected `pop` design departs at
+    /// evaluation only), `standard` is `quick` at a larger size, and `quick-explore` differs from
+    /// `paper-quick` in exactly the two tried departures.
+    #[test]
+    fn the_pop_presets_differ_where_they_say() {
+        use pop_model::ExtraFeature;
+        let quick = TrainConfig::preset("quick").unwrap();
+        let paper = TrainConfig::preset("paper-quick").unwrap();
+        assert_eq!(quick, paper);
+        let mut standard = TrainConfig::preset("standard").unwrap();
+        assert_eq!(standard.updates, 3000);
+        standard.updates = quick.updates;
+        standard.validate_every = quick.validate_every;
+        standard.checkpoint_every = quick.checkpoint_every;
+        standard.validation_functions = quick.validation_functions;
+        standard.validation_multimodal = quick.validation_multimodal;
+        assert_eq!(standard, quick);
+        let mut explore = TrainConfig::preset("quick-explore").unwrap();
+        assert_eq!(explore.policy.features.explore_noise, 1.0);
+        assert_eq!(explore.policy.features.extra, vec![ExtraFeature::RmsGrad]);
+        explore.policy = explore.policy.with_features(paper.policy.features.clone());
+        assert_eq!(explore, paper);
     }
 
     #[test]

@@ -45,8 +45,8 @@ mod trainer;
 pub mod validation;
 
 pub use config::{
-    AdvantageKind, LrSchedule, PAPER, PAPER_QUICK, PRESETS, QUICK, QUICK_V1, RewardKind, SMOKE,
-    STANDARD, TrainConfig, UpdateEngine,
+    AdvantageKind, LrSchedule, PAPER, PAPER_QUICK, PRESETS, QUICK, QUICK_EXPLORE, QUICK_V1,
+    RewardKind, SMOKE, STANDARD, TrainConfig, UpdateEngine,
 };
 pub use error::TrainError;
 pub use es::{EsConfig, EsTrainer};

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! pop-reproduce run --config quick [--out results/quick] [--publish docs]
+//!     [--pop-policy DIR] [--pop-paper-policy DIR] [--velo-policy PATH]
 //! pop-reproduce report --out results/quick [--publish docs]
 //! pop-reproduce migrate --from results/old-quick --out results/quick
 //! ```
@@ -40,6 +41,9 @@ enum Cmd {
         /// Override the POP run folder of the config.
         #[arg(long)]
         pop_policy: Option<PathBuf>,
+        /// Override the paper-faithful POP's run folder of the config (method `pop-paper`).
+        #[arg(long)]
+        pop_paper_policy: Option<PathBuf>,
         /// Override the competitor's run folder or weights file.
         #[arg(long)]
         velo_policy: Option<PathBuf>,
@@ -105,6 +109,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config,
             out,
             pop_policy,
+            pop_paper_policy,
             velo_policy,
             publish,
             suites,
@@ -116,6 +121,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("loading the config `{config}`"))?;
             if let Some(p) = pop_policy {
                 cfg.pop_policy = p;
+            }
+            if let Some(p) = pop_paper_policy {
+                cfg.pop_paper_policy = p;
             }
             if let Some(p) = velo_policy {
                 cfg.velo_policy = p;
@@ -361,7 +369,7 @@ fn write_all(
     let scaling = reproduce::read_scaling(out);
     let mut method_names = Vec::new();
     for k in &cfg.methods {
-        let m = reproduce::methods::resolve(k, &cfg.pop_policy, &cfg.velo_policy)?;
+        let m = reproduce::methods::resolve(k, &cfg.policy_paths())?;
         method_names.push((k.clone(), m.name));
     }
     let scope_notes = cfg
@@ -385,8 +393,18 @@ fn write_all(
     let mut policies = Vec::new();
     if cfg.methods.iter().any(|m| m == "pop") {
         policies.push(format!(
-            "POP policy: `{}` (see its PROVENANCE.md).",
-            cfg.pop_policy.display()
+            "POP policy: `{}` (see its PROVENANCE.md){}.",
+            cfg.pop_policy.display(),
+            cfg.pop_restarts.map_or(String::new(), |k| format!(
+                ", run inside the restart rule of the restarted baselines with patience {k} \
+                 (chosen on the prior validation split, docs/pop-method.md §9)"
+            ))
+        ));
+    }
+    if cfg.methods.iter().any(|m| m == "pop-paper") {
+        policies.push(format!(
+            "POP paper-faithful policy (`pop-paper`): `{}` (see its PROVENANCE.md).",
+            cfg.pop_paper_policy.display()
         ));
     }
     if cfg.methods.iter().any(|m| m == "velo-style-es") {
