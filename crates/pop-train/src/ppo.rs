@@ -334,7 +334,7 @@ pub fn minibatch_gradients_f32<B: burn::tensor::backend::Backend>(
 /// minibatches, losses, KL early stop and σ floor as [`update_on`], the gradients handed to the
 /// same burn optimiser.
 pub fn update_f32<B, O>(
-    mut policy: Policy<B>,
+    policy: Policy<B>,
     optim: &mut O,
     ro: &Rollout,
     cfg: &TrainConfig,
@@ -345,12 +345,72 @@ where
     B: AutodiffBackend,
     O: Optimizer<Policy<B>, B>,
 {
+    let v = values_f32(&SeqNet::from_policy(&policy)?, ro)?;
+    run_epochs(
+        policy,
+        optim,
+        ro,
+        cfg,
+        (update_index, seed, &v),
+        |policy, rows, adv, ret| {
+            let net = SeqNet::from_policy(policy)?;
+            let (grads, sums) = minibatch_f32(&net, ro, rows, adv, ret, cfg)?;
+            let terms = (rows.len() * ro.steps) as f64;
+            let entropy = ro.d as f64 * (f64::from(net.log_std()) + 0.5 + LN_SQRT_2PI);
+            let parts = MinibatchTerms {
+                loss: sums.policy_loss / terms + cfg.value_coef * sums.value_loss / terms
+                    - cfg.entropy_coef * entropy,
+                policy_loss: sums.policy_loss / terms,
+                value_loss: sums.value_loss / terms,
+                entropy,
+                approx_kl: sums.kl / terms,
+                clip_fraction: sums.clipped / terms,
+            };
+            Ok((parts, grads))
+        },
+        |policy, grads| Ok(register_gradients(policy, &grads.to_named())?),
+    )
+}
+
+/// The scalar parts of one minibatch's PPO loss, whichever engine computed them.
+#[derive(Debug, Clone, Copy)]
+struct MinibatchTerms {
+    loss: f64,
+    policy_loss: f64,
+    value_loss: f64,
+    entropy: f64,
+    approx_kl: f64,
+    clip_fraction: f64,
+}
+
+/// The epochs and minibatches of one PPO update, shared by both engines: advantages from the
+/// critic values `v`, the seeded minibatch order, the non-finite check, the KL early stop (the
+/// stopping minibatch's gradient is not applied), the optimiser step and the σ floor.
+/// `loss(policy, rows, adv, ret)` gives a minibatch's terms and whatever its gradient needs;
+/// `grads(policy, that)` turns it into burn's gradients (only for minibatches that step).
+fn run_epochs<B, O, G>(
+    mut policy: Policy<B>,
+    optim: &mut O,
+    ro: &Rollout,
+    cfg: &TrainConfig,
+    (update_index, seed, v): (usize, u64, &[f64]),
+    mut loss: impl FnMut(
+        &Policy<B>,
+        &[usize],
+        &[f32],
+        &[f32],
+    ) -> Result<(MinibatchTerms, G), TrainError>,
+    mut grads: impl FnMut(&Policy<B>, G) -> Result<GradientsParams, TrainError>,
+) -> Result<(Policy<B>, LossStats), TrainError>
+where
+    B: AutodiffBackend,
+    O: Optimizer<Policy<B>, B>,
+{
     let n = ro.n;
     let chunk = n.div_ceil(cfg.minibatches);
-    let v = values_f32(&SeqNet::from_policy(&policy)?, ro)?;
-    let (adv, ret) = advantages(ro, &v, cfg);
+    let (adv, ret) = advantages(ro, v, cfg);
     let mut stats = LossStats {
-        explained_variance: explained_variance(&v, &ret),
+        explained_variance: explained_variance(v, &ret),
         ..LossStats::default()
     };
     let adv: Vec<f32> = adv.iter().map(|&a| a as f32).collect();
@@ -362,37 +422,32 @@ where
     'epochs: for _epoch in 0..cfg.ppo_epochs {
         order.shuffle(&mut rng);
         for rows in order.chunks(chunk) {
-            let net = SeqNet::from_policy(&policy)?;
-            let (grads, sums) = minibatch_f32(&net, ro, rows, &adv, &ret, cfg)?;
-            let terms = (rows.len() * ro.steps) as f64;
-            let kl = sums.kl / terms;
-            let entropy = ro.d as f64 * (f64::from(net.log_std()) + 0.5 + LN_SQRT_2PI);
-            let loss = sums.policy_loss / terms + cfg.value_coef * sums.value_loss / terms
-                - cfg.entropy_coef * entropy;
-            if !loss.is_finite() {
+            let (mb, g) = loss(&policy, rows, &adv, &ret)?;
+            if !mb.loss.is_finite() {
                 return Err(TrainError::NonFinite {
                     what: "PPO loss",
                     update: update_index,
                 });
             }
             if let Some(target) = cfg.target_kl
-                && kl > cfg.kl_stop_factor * target
+                && mb.approx_kl > cfg.kl_stop_factor * target
             {
+                // This minibatch's gradient is not applied: the policy has moved far enough.
                 stats.kl_stopped = true;
                 if count == 0.0 {
-                    stats.approx_kl = kl;
+                    stats.approx_kl = mb.approx_kl;
                     count = 1.0;
                 }
                 break 'epochs;
             }
-            stats.policy_loss += sums.policy_loss / terms;
-            stats.value_loss += sums.value_loss / terms;
-            stats.entropy += entropy;
-            stats.approx_kl += kl;
-            stats.clip_fraction += sums.clipped / terms;
+            stats.policy_loss += mb.policy_loss;
+            stats.value_loss += mb.value_loss;
+            stats.entropy += mb.entropy;
+            stats.approx_kl += mb.approx_kl;
+            stats.clip_fraction += mb.clip_fraction;
             count += 1.0;
             stats.minibatch_steps += 1;
-            let params = register_gradients(&policy, &grads.to_named())?;
+            let params = grads(&policy, g)?;
             policy = optim.step(lr, policy, params);
             if let Some(floor) = cfg.min_log_std {
                 policy.log_std = floor_param(policy.log_std, floor);
@@ -496,7 +551,7 @@ pub fn minibatch_loss_burn<B: AutodiffBackend>(
 
 /// [`update`] on any autodiff backend `B` (used by the throughput bench to compare backends).
 pub fn update_on<B, O>(
-    mut policy: Policy<B>,
+    policy: Policy<B>,
     optim: &mut O,
     ro: &Rollout,
     cfg: &TrainConfig,
@@ -507,64 +562,28 @@ where
     B: AutodiffBackend,
     O: Optimizer<Policy<B>, B>,
 {
-    let n = ro.n;
-    let chunk = n.div_ceil(cfg.minibatches);
+    let chunk = ro.n.div_ceil(cfg.minibatches);
     let v = values(&policy.valid(), ro, chunk)?;
-    let (adv, ret) = advantages(ro, &v, cfg);
-    let mut stats = LossStats {
-        explained_variance: explained_variance(&v, &ret),
-        ..LossStats::default()
-    };
-    let adv: Vec<f32> = adv.iter().map(|&a| a as f32).collect();
-    let ret: Vec<f32> = ret.iter().map(|&a| a as f32).collect();
-    let lr = cfg.lr_at(update_index);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut count = 0.0;
-    'epochs: for _epoch in 0..cfg.ppo_epochs {
-        order.shuffle(&mut rng);
-        for rows in order.chunks(chunk) {
-            let mb = minibatch_loss_burn(&policy, ro, rows, &adv, &ret, cfg)?;
-            if !mb.loss_value.is_finite() {
-                return Err(TrainError::NonFinite {
-                    what: "PPO loss",
-                    update: update_index,
-                });
-            }
-            let kl = mb.approx_kl;
-            if let Some(target) = cfg.target_kl
-                && kl > cfg.kl_stop_factor * target
-            {
-                // This minibatch's gradient is not applied: the policy has moved far enough.
-                stats.kl_stopped = true;
-                if count == 0.0 {
-                    stats.approx_kl = kl;
-                    count = 1.0;
-                }
-                break 'epochs;
-            }
-            stats.policy_loss += mb.policy_loss;
-            stats.value_loss += mb.value_loss;
-            stats.entropy += mb.entropy;
-            stats.approx_kl += kl;
-            stats.clip_fraction += mb.clip_fraction;
-            count += 1.0;
-            stats.minibatch_steps += 1;
-            let grads = GradientsParams::from_grads(mb.loss.backward(), &policy);
-            policy = optim.step(lr, policy, grads);
-            if let Some(floor) = cfg.min_log_std {
-                policy.log_std = floor_param(policy.log_std, floor);
-            }
-        }
-    }
-    if count > 0.0 {
-        stats.policy_loss /= count;
-        stats.value_loss /= count;
-        stats.entropy /= count;
-        stats.approx_kl /= count;
-        stats.clip_fraction /= count;
-    }
-    Ok((policy, stats))
+    run_epochs(
+        policy,
+        optim,
+        ro,
+        cfg,
+        (update_index, seed, &v),
+        |policy, rows, adv, ret| {
+            let mb = minibatch_loss_burn(policy, ro, rows, adv, ret, cfg)?;
+            let parts = MinibatchTerms {
+                loss: mb.loss_value,
+                policy_loss: mb.policy_loss,
+                value_loss: mb.value_loss,
+                entropy: mb.entropy,
+                approx_kl: mb.approx_kl,
+                clip_fraction: mb.clip_fraction,
+            };
+            Ok((parts, mb.loss))
+        },
+        |policy, loss| Ok(GradientsParams::from_grads(loss.backward(), policy)),
+    )
 }
 
 /// Raises a parameter to `floor` elementwise, keeping its id (so Adam's state still applies) and
