@@ -37,8 +37,12 @@ use pop_optim::{Evaluation, Method, OptimError, Optimizer, RunContext};
 /// coordinate's worth of steps) proportionally more time in more dimensions. A method that
 /// improves at least every `k` calls is never restarted by rule 2.
 ///
-/// Name: the inner name + `+restarts` (+ `_k{patience}` when set), e.g. `adam_lr1e-3+restarts`,
-/// `lbfgs_m10_norestart+restarts`.
+/// ## Dimensions
+/// With `max_dim = Some(D)` the rule applies only up to dimension `D`: above it the wrapper
+/// starts the inner method unchanged (no restarts). `None` (the default): every dimension.
+///
+/// Name: the inner name + `+restarts` (+ `_k{patience}` when set, + `_d{max_dim}` when set),
+/// e.g. `adam_lr1e-3+restarts`, `lbfgs_m10_norestart+restarts`, `pop+restarts_k6_d2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Restarts<M> {
@@ -47,6 +51,9 @@ pub struct Restarts<M> {
     /// Calls without improvement after which the inner run is restarted (`None`: `20 + 2d`).
     #[serde(default)]
     pub patience: Option<usize>,
+    /// Restart only in dimensions up to this one (`None`: every dimension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_dim: Option<usize>,
 }
 
 impl<M> Restarts<M> {
@@ -55,6 +62,7 @@ impl<M> Restarts<M> {
         Self {
             inner,
             patience: None,
+            max_dim: None,
         }
     }
 
@@ -85,6 +93,9 @@ impl<M: Method + Clone + 'static> Method for Restarts<M> {
         if let Some(k) = self.patience {
             name.push_str(&format!("_k{k}"));
         }
+        if let Some(d) = self.max_dim {
+            name.push_str(&format!("_d{d}"));
+        }
         name
     }
 
@@ -106,6 +117,9 @@ impl<M: Method + Clone + 'static> Method for Restarts<M> {
             });
         }
         let inner = self.inner.start(ctx, first)?;
+        if self.max_dim.is_some_and(|d| ctx.dim > d) {
+            return Ok(inner);
+        }
         let mut run = RestartsRun {
             method: self.inner.clone(),
             name: self.name(),

@@ -93,6 +93,7 @@ fn every_wrapped_local_method_passes_conformance() -> TestResult {
             ..AdamConfig::default()
         },
         patience: Some(3),
+        max_dim: None,
     })?;
     for kind in ["lbfgs+restarts", "adam+restarts", "cmaes+restarts"] {
         conformance(&MethodConfig::default_of(kind)?)?;
@@ -159,8 +160,17 @@ fn stalled_inner_runs_are_restarted_after_k_calls() -> TestResult {
     let wrapped = Restarts {
         inner: inner.clone(),
         patience: Some(7),
+        max_dim: None,
     };
     assert_eq!(wrapped.name(), "gd_lr1e-12+restarts_k7");
+    assert_eq!(
+        Restarts {
+            max_dim: Some(2),
+            ..wrapped.clone()
+        }
+        .name(),
+        "gd_lr1e-12+restarts_k7_d2"
+    );
     let opts = RunOptions {
         record_iterates: true,
     };
@@ -176,6 +186,28 @@ fn stalled_inner_runs_are_restarted_after_k_calls() -> TestResult {
     assert_ne!(a[8], b[8]);
     // The default patience: 20 + 2d.
     assert_eq!(Restarts::new(GdConfig::default()).patience_in(2), 24);
+
+    // `max_dim`: in 2-D (= max_dim) the same restarts; in 3-D (above it) the plain run.
+    let inner = counting(GdConfig { lr: 1e-12 });
+    let capped = Restarts {
+        inner: inner.clone(),
+        patience: Some(7),
+        max_dim: Some(2),
+    };
+    let rec2 = run(&f, &capped, &[0.9, -0.9], 50, 2, opts)?;
+    assert_eq!(inner.starts.load(Ordering::SeqCst), 7);
+    assert_eq!(rec2.iterates, Some(a));
+    let f3 = Bowl(Bounds::cube(3, -1.0, 1.0)?);
+    let inner = counting(GdConfig { lr: 1e-12 });
+    let capped = Restarts {
+        inner: inner.clone(),
+        ..capped
+    };
+    let x3 = [0.9, -0.9, 0.5];
+    let rec3 = run(&f3, &capped, &x3, 50, 2, opts)?;
+    assert_eq!(inner.starts.load(Ordering::SeqCst), 1);
+    let plain3 = run(&f3, &GdConfig { lr: 1e-12 }, &x3, 50, 2, opts)?;
+    assert_eq!(rec3.iterates, plain3.iterates);
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Evaluates one benchmark function at one point and prints `{"value": v, "gradient": [..]}`.
-//! The dimension is the number of coordinates given.
+//! The dimension is the number of coordinates given; every coordinate must be a finite number
+//! (`NaN` or `inf` is an error, exit status 2).
 //!
 //! `cargo run --release -p pop-bench-fns --example eval -- NAME x1,x2,...`
 
@@ -14,10 +15,13 @@ fn run(args: &[String]) -> Result<String, String> {
     let x = point
         .split(',')
         .enumerate()
-        .map(|(i, s)| {
-            s.trim()
-                .parse::<f64>()
-                .map_err(|_| format!("coordinate {} is not a number: `{s}`", i + 1))
+        .map(|(i, s)| match s.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(format!(
+                "coordinate {} is `{s}`: every coordinate must be a finite number",
+                i + 1
+            )),
+            Err(_) => Err(format!("coordinate {} is not a number: `{s}`", i + 1)),
         })
         .collect::<Result<Vec<f64>, String>>()?;
     let spec = registry::find(name).map_err(|e| e.to_string())?;
@@ -53,5 +57,26 @@ fn main() -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn non_finite_coordinates_are_errors() {
+        for point in ["NaN,1", "1,inf", "-inf,2", "nan,nan"] {
+            let e = run(&args(&["branin", point])).expect_err(point);
+            assert!(e.contains("finite number"), "{point}: {e}");
+        }
+        let e = run(&args(&["branin", "x,1"])).expect_err("not a number");
+        assert!(e.contains("not a number"), "{e}");
+        let ok = run(&args(&["branin", "3.14,2.27"])).expect("finite point");
+        assert!(ok.contains("\"value\":0.39"), "{ok}");
     }
 }

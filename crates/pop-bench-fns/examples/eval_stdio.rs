@@ -8,7 +8,8 @@
 //!   box), it prints `value,g1,…,gd` and flushes: the value and the exact gradient `∂f/∂x`,
 //!   every number in shortest round-trip form (`{:e}`), non-finite numbers as `nan`, `inf`,
 //!   `-inf`. Empty lines are ignored; EOF ends the program.
-//! * A malformed line prints `error: …` on stdout (so the caller never blocks) and the program
+//! * A malformed line (a coordinate that is not a finite number, a wrong count) prints
+//!   `error: …` on stdout (so the caller never blocks) and the program
 //!   goes on.
 //!
 //! Without `DIM` the function's evaluation default dimension is used (the one of the VLSE-47
@@ -38,10 +39,10 @@ fn parse_point(line: &str, d: usize) -> Result<Vec<f64>, String> {
     let x = line
         .split(',')
         .enumerate()
-        .map(|(i, s)| {
-            s.trim()
-                .parse::<f64>()
-                .map_err(|_| format!("coordinate {} is not a number: `{s}`", i + 1))
+        .map(|(i, s)| match s.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(format!("coordinate {} is not finite: `{s}`", i + 1)),
+            Err(_) => Err(format!("coordinate {} is not a number: `{s}`", i + 1)),
         })
         .collect::<Result<Vec<f64>, String>>()?;
     if x.len() != d {

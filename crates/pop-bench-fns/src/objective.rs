@@ -11,7 +11,8 @@ pub struct Bounds {
 
 impl Bounds {
     /// A box from its corners. Errors unless both have the same non-zero length, all entries are
-    /// finite and `lower_i < upper_i` for every `i`.
+    /// finite, `lower_i < upper_i` and the width `upper_i − lower_i` is finite for every `i` (a
+    /// box such as `[−1e308, 1e308]` would overflow the canonical-box map [`to_z`](Self::to_z)).
     pub fn new(lower: Vec<f64>, upper: Vec<f64>) -> Result<Self, BenchError> {
         if lower.len() != upper.len() {
             return Err(BenchError::InvalidBounds {
@@ -31,6 +32,15 @@ impl Bounds {
             if !(l.is_finite() && u.is_finite() && l < u) {
                 return Err(BenchError::InvalidBounds {
                     reason: format!("coordinate {i}: need finite lower < upper, got [{l}, {u}]"),
+                });
+            }
+            if !(u - l).is_finite() {
+                return Err(BenchError::InvalidBounds {
+                    reason: format!(
+                        "coordinate {i}: the width upper − lower of [{l}, {u}] overflows to {}; \
+                         the width must be a finite number (at most about 1.8e308)",
+                        u - l
+                    ),
                 });
             }
         }
@@ -206,10 +216,46 @@ mod tests {
         assert!(Bounds::new(vec![1.0], vec![1.0]).is_err());
         assert!(Bounds::new(vec![f64::NAN], vec![1.0]).is_err());
         assert!(Bounds::new(vec![0.0], vec![f64::INFINITY]).is_err());
+        assert!(Bounds::new(vec![f64::NEG_INFINITY], vec![0.0]).is_err());
         let b = Bounds::cube(2, -1.0, 1.0).expect("valid box");
         let mut x = [2.0, f64::NAN];
         b.clip(&mut x);
         assert_eq!(x, [1.0, 0.0]);
         assert!(b.contains(&x));
+    }
+
+    #[test]
+    fn bounds_reject_boxes_whose_width_overflows() {
+        let e = Bounds::new(vec![-1e308], vec![1e308]).expect_err("width overflows");
+        assert!(
+            matches!(&e, BenchError::InvalidBounds { reason } if reason.contains("width")),
+            "{e}"
+        );
+        let e = Bounds::cube(3, -f64::MAX, f64::MAX).expect_err("width overflows");
+        assert!(e.to_string().contains("coordinate 0"), "{e}");
+        // The widest boxes that stay finite are fine, and their map works.
+        let b = Bounds::new(vec![-8e307], vec![8e307]).expect("finite width");
+        let mut z = [0.0];
+        b.to_z(&[0.0], &mut z);
+        assert_eq!(z, [0.0]);
+    }
+
+    #[test]
+    fn every_registry_box_is_valid() {
+        // `FunctionSpec::build` goes through `Bounds::new`: every catalogue box (the 47 VLSE
+        // functions and their variants) passes its checks, the scalable ones at 1024-D too.
+        let mut suite = 0;
+        for spec in crate::registry::catalogue() {
+            let mut dims = vec![spec.dims.default_dim()];
+            if spec.dims.is_scalable() && spec.dims.check(1024).is_ok() {
+                dims.push(1024);
+            }
+            for d in dims {
+                spec.build(d)
+                    .unwrap_or_else(|e| panic!("{} in {d}-D: {e}", spec.name));
+            }
+            suite += usize::from(spec.in_suite);
+        }
+        assert_eq!(suite, 47);
     }
 }

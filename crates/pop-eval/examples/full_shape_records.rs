@@ -111,6 +111,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         format_version: records::FORMAT_VERSION,
         config: cfg,
         policy_fingerprints: BTreeMap::new(),
+        // Synthetic records: no stage stamps (read unverified).
+        stage_inputs: false,
     };
     std::fs::write(
         out.join("config.json"),

@@ -55,6 +55,10 @@ struct PartIndex {
     method: String,
     /// Jobs of the stage.
     jobs: usize,
+    /// The stage's input hash ([`crate::stage::StageInputs::hash`]): a part of other inputs is
+    /// discarded (empty in indexes written before it existed, which are discarded too).
+    #[serde(default)]
+    inputs: String,
     /// Jobs whose records are in the part file (the first `done_jobs` of the job order).
     done_jobs: usize,
     /// Length of the part file holding them.
@@ -64,9 +68,11 @@ struct PartIndex {
     totals: Totals,
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+/// The FNV-1a-64 offset basis.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+/// FNV-1a-64 of `bytes`, continuing from `h`.
+pub(crate) fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
@@ -119,12 +125,14 @@ impl Part {
         sibling(records, ".part-index.json")
     }
 
-    /// Opens the saved part of the stage whose records go to `records`, or starts an empty one.
+    /// Opens the saved part of the stage whose records go to `records` (input hash `inputs`),
+    /// or starts an empty one.
     pub fn open(
         records: &Path,
         suite: &str,
         method: &str,
         jobs: usize,
+        inputs: &str,
     ) -> Result<(Self, Found), ReproduceError> {
         let part = Self::part_path(records);
         let index_path = Self::index_path(records);
@@ -133,6 +141,7 @@ impl Part {
             suite: suite.to_string(),
             method: method.to_string(),
             jobs,
+            inputs: inputs.to_string(),
             done_jobs: 0,
             bytes: 0,
             fnv: format!("{FNV_OFFSET:016x}"),
@@ -170,14 +179,19 @@ impl Part {
         }
         let text = std::fs::read_to_string(&self.index_path).map_err(|e| e.to_string())?;
         let idx: PartIndex = serde_json::from_str(&text).map_err(|e| format!("bad index: {e}"))?;
-        if (idx.format_version, &idx.suite, &idx.method, idx.jobs)
-            != (
-                fresh.format_version,
-                &fresh.suite,
-                &fresh.method,
-                fresh.jobs,
-            )
-        {
+        if (
+            idx.format_version,
+            &idx.suite,
+            &idx.method,
+            idx.jobs,
+            &idx.inputs,
+        ) != (
+            fresh.format_version,
+            &fresh.suite,
+            &fresh.method,
+            fresh.jobs,
+            &fresh.inputs,
+        ) {
             return Err("the index belongs to another stage".into());
         }
         if idx.done_jobs > idx.jobs {

@@ -20,8 +20,24 @@ pub const PAPER: &str = include_str!("../presets/reproduce-paper.toml");
 /// Preset names.
 pub const PRESETS: &[&str] = &["ci", "quick", "full", "paper"];
 
-/// Largest budget accepted (oracle calls per run).
+/// Largest budget accepted (oracle calls per run): `budgets`, `scaling.step_budget` and
+/// `scaling.large_budget`.
 pub const MAX_BUDGET: usize = 100_000;
+/// Most entries of `budgets`.
+pub const MAX_BUDGETS: usize = 32;
+/// Most shared start points per function (`starts`).
+pub const MAX_STARTS: usize = 10_000;
+/// Largest `starts ×` the largest budget: the convergence pictures keep that many values per
+/// function and method in memory, and a convergence function's record that many calls.
+pub const MAX_STARTS_TIMES_BUDGET: usize = 1 << 20;
+/// Most runs of one stage (functions × starts × budgets of one suite and method): the runner
+/// lists a stage's jobs in memory. The `full` preset has 61 440.
+pub const MAX_STAGE_RUNS: usize = 1 << 22;
+/// Largest dimension of the scaling's large run (`scaling.large_dim`): POP's policy keeps a
+/// cache of about 128 KiB per coordinate (the presets use 1024).
+pub const MAX_LARGE_DIM: usize = 16_384;
+/// Most entries of `scaling.step_dims` (each at most `pop_prior::sample::MAX_DIM`).
+pub const MAX_STEP_DIMS: usize = 32;
 
 /// One test suite.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +112,11 @@ pub struct ReproduceConfig {
     /// `pop-paper` never restarts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pop_restarts: Option<usize>,
+    /// With `pop_restarts`: the restarts apply only up to this dimension, above it `pop` is the
+    /// plain policy (chosen on the prior validation splits of 2-32 dimensions,
+    /// docs/pop-method.md §9). `None`: every dimension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pop_restarts_max_dim: Option<usize>,
     /// The learned competitor's run folder or weights file.
     pub velo_policy: PathBuf,
     /// VLSE functions whose convergence curves are plotted.
@@ -121,8 +142,18 @@ fn invalid(field: &'static str, value: impl ToString, reason: impl Into<String>)
 }
 
 impl ReproduceConfig {
-    /// Parses TOML (unknown fields rejected) and validates.
+    /// Parses TOML (unknown fields rejected) and validates. A text that sets no field (empty,
+    /// only comments, or `{}`) is [`ReproduceError::EmptyConfig`], never the defaults.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Self, ReproduceError> {
+        let empty_toml = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.is_empty());
+        let empty_json = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+            .is_ok_and(|m| m.is_empty());
+        if empty_toml || empty_json {
+            return Err(ReproduceError::EmptyConfig {
+                source_name: source_name.to_string(),
+                presets: PRESETS.join(", "),
+            });
+        }
         let cfg: Self = toml::from_str(text).map_err(|e| ReproduceError::ConfigParse {
             source_name: source_name.to_string(),
             reason: e.to_string(),
@@ -177,6 +208,7 @@ impl ReproduceConfig {
             pop_paper: &self.pop_paper_policy,
             velo: &self.velo_policy,
             pop_restarts: self.pop_restarts,
+            pop_restarts_max_dim: self.pop_restarts_max_dim,
         }
     }
 
@@ -217,6 +249,13 @@ impl ReproduceConfig {
                 "a non-empty name of letters, digits, '-' and '_'",
             ));
         }
+        if self.pop_restarts_max_dim.is_some() && self.pop_restarts.is_none() {
+            return Err(invalid(
+                "pop_restarts_max_dim",
+                self.pop_restarts_max_dim.unwrap_or_default(),
+                "only meaningful with pop_restarts (set both, or neither)",
+            ));
+        }
         if self.pop_restarts == Some(0) {
             return Err(invalid(
                 "pop_restarts",
@@ -247,8 +286,27 @@ impl ReproduceConfig {
                 format!("each budget must be in 2..={MAX_BUDGET}"),
             ));
         }
-        if !(1..=10_000).contains(&self.starts) {
-            return Err(invalid("starts", self.starts, "1..=10000"));
+        if self.budgets.len() > MAX_BUDGETS {
+            return Err(invalid(
+                "budgets",
+                format!("{} entries", self.budgets.len()),
+                format!("at most {MAX_BUDGETS} budgets"),
+            ));
+        }
+        if !(1..=MAX_STARTS).contains(&self.starts) {
+            return Err(invalid("starts", self.starts, format!("1..={MAX_STARTS}")));
+        }
+        let b_max = self.budgets.last().copied().unwrap_or(0);
+        if self.starts * b_max > MAX_STARTS_TIMES_BUDGET {
+            return Err(invalid(
+                "starts",
+                self.starts,
+                format!(
+                    "starts × the largest budget ({} × {b_max}) must be at most \
+                     {MAX_STARTS_TIMES_BUDGET}",
+                    self.starts
+                ),
+            ));
         }
         if self.suites.is_empty() {
             return Err(invalid(
@@ -268,6 +326,12 @@ impl ReproduceConfig {
                 return Err(invalid("suites.functions", 0, "at least 1"));
             }
             if let Some(n) = s.functions
+                && s.name == "vlse47"
+                && n > 47
+            {
+                return Err(invalid("suites.functions", n, "VLSE-47 has 47 functions"));
+            }
+            if let Some(n) = s.functions
                 && s.name != "vlse47"
                 && n > pop_prior::EVAL_SET_SIZE
             {
@@ -283,6 +347,13 @@ impl ReproduceConfig {
             if let Some(only) = &s.only {
                 if s.name != "vlse47" {
                     return Err(invalid("suites.only", &s.name, "only for the vlse47 suite"));
+                }
+                if only.is_empty() {
+                    return Err(invalid(
+                        "suites.only",
+                        "[]",
+                        "list at least one VLSE function, or leave `only` out for the whole suite",
+                    ));
                 }
                 for f in only {
                     let spec = pop_bench_fns::registry::find(f)?;
@@ -339,7 +410,26 @@ impl ReproduceConfig {
         for f in &self.convergence_functions {
             pop_bench_fns::registry::find(f)?;
         }
+        for s in &self.suites {
+            let runs = suite_size(s) * self.starts * self.budgets.len();
+            if runs > MAX_STAGE_RUNS {
+                return Err(invalid(
+                    "suites.functions",
+                    format!("{} ({runs} runs per method)", s.name),
+                    format!(
+                        "functions × starts × budgets of a suite must be at most {MAX_STAGE_RUNS}"
+                    ),
+                ));
+            }
+        }
         if let Some(sc) = &self.scaling {
+            if sc.step_dims.len() > MAX_STEP_DIMS {
+                return Err(invalid(
+                    "scaling.step_dims",
+                    format!("{} entries", sc.step_dims.len()),
+                    format!("at most {MAX_STEP_DIMS} dimensions"),
+                ));
+            }
             if let Some(&d) = sc
                 .step_dims
                 .iter()
@@ -358,6 +448,13 @@ impl ReproduceConfig {
                 if !(2..=MAX_BUDGET).contains(&b) {
                     return Err(invalid(field, b, format!("2..={MAX_BUDGET}")));
                 }
+            }
+            if !(1..=MAX_LARGE_DIM).contains(&sc.large_dim) {
+                return Err(invalid(
+                    "scaling.large_dim",
+                    sc.large_dim,
+                    format!("1..={MAX_LARGE_DIM}"),
+                ));
             }
             let spec = pop_bench_fns::registry::find(&sc.large_function)?;
             spec.dims.check(sc.large_dim).map_err(|req| {
@@ -379,6 +476,16 @@ impl ReproduceConfig {
         }
         Ok(())
     }
+}
+
+/// The number of functions of suite `s` (an upper bound before it is built).
+fn suite_size(s: &SuiteConfig) -> usize {
+    let all = if s.name == "vlse47" {
+        s.only.as_ref().map_or(47, Vec::len)
+    } else {
+        pop_prior::EVAL_SET_SIZE
+    };
+    s.functions.map_or(all, |n| n.min(all))
 }
 
 #[cfg(test)]
@@ -482,5 +589,107 @@ mod tests {
             .expect_err("unknown preset")
             .to_string();
         assert!(e.contains("quick"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_config_file_is_an_error_not_the_defaults() {
+        let dir = std::env::temp_dir().join(format!("pop-eval-empty-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for (file, text) in [
+            ("empty.toml", ""),
+            ("comments.toml", "# nothing here\n\n"),
+            ("braces.json", "{}"),
+            ("braces.toml", " {  }\n"),
+        ] {
+            let path = dir.join(file);
+            std::fs::write(&path, text).expect("write");
+            let name = path.to_str().expect("utf-8 path");
+            let e = ReproduceConfig::from_preset_or_file(name).expect_err(file);
+            assert!(
+                matches!(e, ReproduceError::EmptyConfig { .. }),
+                "{file}: {e}"
+            );
+            let msg = e.to_string();
+            assert!(
+                msg.contains(name) && msg.contains("empty") && msg.contains("`quick`"),
+                "{msg}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_empty_only_list_is_refused() {
+        let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+        cfg.suites[0].only = Some(Vec::new());
+        let e = cfg.validate().expect_err("empty only").to_string();
+        assert!(
+            e.contains("suites.only") && e.contains("at least one"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sizes_above_their_documented_bounds_are_refused() {
+        type Edit = fn(&mut ReproduceConfig);
+        let cases: [(&str, Edit); 11] = [
+            ("scaling.large_dim", |c| {
+                c.scaling.as_mut().expect("scaling").large_dim = 100_000_000;
+            }),
+            ("scaling.large_budget", |c| {
+                c.scaling.as_mut().expect("scaling").large_budget = 10_000_000;
+            }),
+            ("scaling.step_budget", |c| {
+                c.scaling.as_mut().expect("scaling").step_budget = MAX_BUDGET + 1;
+            }),
+            ("scaling.step_dims", |c| {
+                c.scaling.as_mut().expect("scaling").step_dims = vec![1 << 20];
+            }),
+            ("scaling.step_dims", |c| {
+                c.scaling.as_mut().expect("scaling").step_dims = vec![2; MAX_STEP_DIMS + 1];
+            }),
+            ("budgets", |c| c.budgets = vec![20, 1_000_000_000]),
+            ("budgets", |c| c.budgets = (2..=MAX_BUDGETS + 2).collect()),
+            ("starts", |c| c.starts = 100_000_000),
+            ("starts", |c| {
+                c.starts = MAX_STARTS;
+                c.budgets = vec![MAX_BUDGET];
+            }),
+            ("suites.functions", |c| {
+                c.suites[0] = SuiteConfig {
+                    name: "vlse47".into(),
+                    functions: Some(1_000_000),
+                    only: None,
+                }
+            }),
+            ("suites.functions", |c| {
+                c.suites[1].functions = None;
+                c.starts = MAX_STARTS;
+                c.budgets = vec![20, 40, 60];
+            }),
+        ];
+        for (field, edit) in cases {
+            let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+            edit(&mut cfg);
+            let e = cfg.validate().expect_err(field);
+            match &e {
+                ReproduceError::InvalidConfig { field: f, .. } => assert_eq!(*f, field, "{e}"),
+                other => panic!("{field}: {other}"),
+            }
+        }
+        let e = ReproduceConfig::from_toml(
+            &CI.replace("large_dim = 16", "large_dim = 100000000"),
+            "inline",
+        )
+        .expect_err("huge large_dim")
+        .to_string();
+        assert!(
+            e.contains("scaling.large_dim") && e.contains("100000000") && e.contains("16384"),
+            "{e}"
+        );
+        // Every preset stays within the bounds.
+        for p in PRESETS {
+            ReproduceConfig::preset(p).expect(p);
+        }
     }
 }

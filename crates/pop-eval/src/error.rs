@@ -23,6 +23,19 @@ pub enum ReproduceError {
         /// The parser's message.
         reason: String,
     },
+    /// A config file that sets no field (empty, only comments, or `{}`): never read as the
+    /// defaults.
+    #[error(
+        "the config file {source_name} is empty / sets no field; a config file sets every field \
+         (see crates/pop-eval/presets/reproduce-quick.toml); use a preset name such as `quick` \
+         ({presets}) for the defaults"
+    )]
+    EmptyConfig {
+        /// The path (or preset name).
+        source_name: String,
+        /// The preset names.
+        presets: String,
+    },
     /// A shipped policy could not be loaded.
     #[error("cannot load the {method} policy from {path}: {reason}")]
     Policy {
@@ -40,6 +53,30 @@ pub enum ReproduceError {
     )]
     ForeignResults {
         /// The results folder.
+        path: PathBuf,
+        /// What differs.
+        reason: String,
+    },
+    /// Another live process owns the results folder (its `lock` file holds that process id).
+    #[error(
+        "{path} is in use by process {pid} (its `lock` file holds that process id): another \
+         pop-reproduce run writes into it; wait for it to finish or stop it, or choose another \
+         --out"
+    )]
+    FolderInUse {
+        /// The results folder.
+        path: PathBuf,
+        /// The owner's process id.
+        pid: u32,
+    },
+    /// A stage's records were not computed from this configuration's inputs (see
+    /// [`crate::stage`]).
+    #[error(
+        "{path}: {reason}; nothing was read or overwritten: run the evaluation into a fresh \
+         --out (or delete this records file and its .inputs.json to compute the stage again)"
+    )]
+    StageInputs {
+        /// The records file.
         path: PathBuf,
         /// What differs.
         reason: String,

@@ -40,12 +40,14 @@
 pub mod checkpoint;
 pub mod config;
 pub mod error;
+pub mod lock;
 pub mod methods;
 pub mod plots;
 pub mod records;
 pub mod report;
 pub mod runner;
 pub mod scaling;
+pub mod stage;
 pub mod stats;
 pub mod suites;
 pub mod summary;

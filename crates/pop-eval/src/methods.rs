@@ -139,17 +139,29 @@ pub struct PolicyPaths<'a> {
     /// `Some(k)`: `pop` runs inside [`Restarts`] with patience `k` (the config's
     /// `pop_restarts`); `None`: the plain policy.
     pub pop_restarts: Option<usize>,
+    /// With `pop_restarts`: restart only up to this dimension (the config's
+    /// `pop_restarts_max_dim`; `None`: every dimension).
+    pub pop_restarts_max_dim: Option<usize>,
 }
 
 impl PolicyPaths<'static> {
-    /// The policies shipped in `data/`: `data/pop-quick`, `data/pop-paper-quick` and
-    /// `data/velo-quick`.
+    /// The policies shipped in the `data/` folder of the workspace this crate was built from
+    /// (absolute paths, whatever the current directory): `data/pop-quick`,
+    /// `data/pop-paper-quick` and `data/velo-quick`. For tests and examples; a config's relative
+    /// paths are read from the current directory ([`resolve_path`]).
     pub fn shipped() -> Self {
         Self {
-            pop: Path::new("data/pop-quick"),
-            pop_paper: Path::new("data/pop-paper-quick"),
-            velo: Path::new("data/velo-quick"),
+            pop: Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/pop-quick")),
+            pop_paper: Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../data/pop-paper-quick"
+            )),
+            velo: Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../data/velo-quick"
+            )),
             pop_restarts: None,
+            pop_restarts_max_dim: None,
         }
     }
 }
@@ -206,6 +218,25 @@ impl MethodSpec {
                 reason: e,
             }
         };
+        if let Some(p) = self.policy_path(policies)
+            && !resolve_path(p).exists()
+        {
+            let cwd = std::env::current_dir()
+                .map_or_else(|e| format!("unknown: {e}"), |d| d.display().to_string());
+            let (flag, field) = match self.source {
+                PopPaper => ("--pop-paper-policy", "pop_paper_policy"),
+                Velo => ("--velo-policy", "velo_policy"),
+                _ => ("--pop-policy", "pop_policy"),
+            };
+            return Err(ReproduceError::Policy {
+                method: self.key.into(),
+                path: p.to_path_buf(),
+                reason: format!(
+                    "no such file or folder (a relative path is read from the current directory, \
+                     {cwd}); give the policy with {flag} or the config's `{field}` field"
+                ),
+            });
+        }
         let method: Arc<dyn Method> = match self.source {
             Pop => {
                 let path = resolve_path(policies.pop);
@@ -214,6 +245,7 @@ impl MethodSpec {
                     Some(k) => {
                         let r = Restarts {
                             patience: Some(k),
+                            max_dim: policies.pop_restarts_max_dim,
                             ..Restarts::new(pop)
                         };
                         r.validate()?;
@@ -268,18 +300,14 @@ pub fn resolve(key: &str, policies: &PolicyPaths<'_>) -> Result<EvalMethod, Repr
     find(key)?.build(policies)
 }
 
-/// A relative path is read from the current directory, or else from the workspace root (so that
-/// tests and installed binaries find `data/`).
+/// The path a policy is read from: a relative path is read from the current directory (and
+/// only from there: a missing one is an error naming it, never looked up elsewhere), made
+/// absolute so that errors name it in full.
 pub fn resolve_path(p: &Path) -> PathBuf {
-    if p.is_absolute() || p.exists() {
-        return p.to_path_buf();
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let alt = root.join(p);
-    if alt.exists() { alt } else { p.to_path_buf() }
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn tuned(kind: &str, key: &str) -> Result<MethodConfig, ReproduceError> {
+pub(crate) fn tuned(kind: &str, key: &str) -> Result<MethodConfig, ReproduceError> {
     let default = MethodConfig::default_of(kind)?;
     let shipped = pop_baselines::tuning::shipped()?;
     shipped
@@ -323,12 +351,22 @@ mod tests {
         let plain = resolve("pop", &PolicyPaths::shipped()).expect("pop");
         assert!(!plain.name.contains("restarts"), "{}", plain.name);
         let policies = PolicyPaths {
-            pop_paper: Path::new("data/pop-quick"),
+            pop_paper: PolicyPaths::shipped().pop,
             pop_restarts: Some(12),
             ..PolicyPaths::shipped()
         };
         let wrapped = resolve("pop", &policies).expect("pop");
         assert!(wrapped.name.ends_with("+restarts_k12"), "{}", wrapped.name);
+        let capped = PolicyPaths {
+            pop_restarts_max_dim: Some(5),
+            ..policies
+        };
+        let wrapped = resolve("pop", &capped).expect("pop");
+        assert!(
+            wrapped.name.ends_with("+restarts_k12_d5"),
+            "{}",
+            wrapped.name
+        );
         let paper = resolve("pop-paper", &policies).expect("pop-paper");
         assert!(!paper.name.contains("restarts"), "{}", paper.name);
     }
@@ -346,9 +384,10 @@ mod tests {
         // `pop` path is not read.
         let policies = PolicyPaths {
             pop: Path::new("no/such/pop"),
-            pop_paper: Path::new("data/pop-quick"),
+            pop_paper: PolicyPaths::shipped().pop,
             velo: Path::new("no/such/velo"),
             pop_restarts: Some(3),
+            pop_restarts_max_dim: None,
         };
         assert_eq!(spec.policy_path(&policies), Some(policies.pop_paper));
         assert_eq!(find("adam").expect("adam").policy_path(&policies), None);

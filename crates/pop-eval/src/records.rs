@@ -596,6 +596,8 @@ pub fn migrate_v1(from: &Path, to: &Path) -> Result<MigrationReport, ReproduceEr
         format_version: FORMAT_VERSION,
         config: cfg,
         policy_fingerprints: old.policy_fingerprints,
+        // Migrated records carry no stamps: read unverified, as before.
+        stage_inputs: false,
     };
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| records_err(&to.join("config.json"))(e.to_string()))?;

@@ -14,9 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, Found, Part, Totals};
 use super::config::ReproduceConfig;
+use super::config::SuiteConfig;
 use super::error::{ReproduceError, io_err, write_atomic};
+use super::lock::FolderLock;
 use super::methods::{self, EvalMethod};
 use super::records::{self, RecordWriter, RunInfo};
+use super::stage::{self, StageInputs};
 use super::suites::{self, Suite};
 
 pub use super::records::{FORMAT_VERSION, Record, read_records};
@@ -95,6 +98,11 @@ pub struct Manifest {
     pub config: ReproduceConfig,
     /// FNV-1a fingerprints of the policy files, by method key.
     pub policy_fingerprints: BTreeMap<String, String>,
+    /// Whether every stage's records carry a stamp of their inputs ([`crate::stage`]); `false`
+    /// (the default) in folders written before stamps existed: the summary reads those
+    /// unverified, with a warning, and the runner refuses to add to them.
+    #[serde(default)]
+    pub stage_inputs: bool,
 }
 
 /// FNV-1a-64 over every file under `path` (sorted by relative path), as hex.
@@ -135,6 +143,9 @@ pub struct Reproduction {
     out: PathBuf,
     methods: Vec<EvalMethod>,
     checkpoint_every: Duration,
+    policy_fingerprints: BTreeMap<String, String>,
+    /// The folder is this process's while the reproduction lives.
+    _lock: FolderLock,
 }
 
 impl std::fmt::Debug for Reproduction {
@@ -147,9 +158,11 @@ impl std::fmt::Debug for Reproduction {
 }
 
 impl Reproduction {
-    /// Validates `cfg`, loads every method (policies included) and claims `out`: a new folder
-    /// gets `config.json`; an existing one must hold the same manifest (same config, same
-    /// policy files), or nothing is touched and [`ReproduceError::ForeignResults`] is returned.
+    /// Validates `cfg`, loads every method (policies included) and claims `out`: takes its lock
+    /// ([`FolderLock`]: a folder another live run writes into is
+    /// [`ReproduceError::FolderInUse`]); a new folder gets `config.json`; an existing one must
+    /// hold the same manifest (same config, same policy files, stage stamps), or nothing is
+    /// touched and [`ReproduceError::ForeignResults`] is returned.
     pub fn prepare(cfg: ReproduceConfig, out: impl Into<PathBuf>) -> Result<Self, ReproduceError> {
         cfg.validate()?;
         let out = out.into();
@@ -171,7 +184,9 @@ impl Reproduction {
             format_version: FORMAT_VERSION,
             config: cfg.clone(),
             policy_fingerprints,
+            stage_inputs: true,
         };
+        let lock = FolderLock::acquire(&out)?;
         let path = out.join("config.json");
         if path.exists() {
             let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
@@ -185,6 +200,15 @@ impl Reproduction {
                     path: out,
                     found: old.format_version,
                     expected: FORMAT_VERSION,
+                });
+            }
+            if !old.stage_inputs {
+                return Err(ReproduceError::ForeignResults {
+                    path: out,
+                    reason: "it was written by an older pop-reproduce whose records carry no \
+                             stamp of their inputs, so new stages cannot be checked against \
+                             them; `pop-reproduce report --out` still reads it"
+                        .into(),
                 });
             }
             // The paper-faithful POP's path matters only when it is evaluated: a manifest from
@@ -211,11 +235,14 @@ impl Reproduction {
                 })?;
             write_atomic(&path, json.as_bytes())?;
         }
+        let policy_fingerprints = manifest.policy_fingerprints;
         Ok(Self {
             cfg,
             out,
             methods,
             checkpoint_every: DEFAULT_CHECKPOINT_EVERY,
+            policy_fingerprints,
+            _lock: lock,
         })
     }
 
@@ -270,7 +297,7 @@ impl Reproduction {
                 scope_note: suite.scope_note.clone(),
             });
             for m in &self.methods {
-                self.stage(&suite, m, on_event, stop)?;
+                self.stage(sc, &suite, m, on_event, stop)?;
             }
         }
         Ok(())
@@ -278,6 +305,7 @@ impl Reproduction {
 
     fn stage(
         &self,
+        sc: &SuiteConfig,
         suite: &Suite,
         m: &EvalMethod,
         on_event: &(dyn Fn(Event) + Sync),
@@ -304,7 +332,10 @@ impl Reproduction {
             calls,
             skipped,
         };
+        let inputs = StageInputs::new(&self.cfg, sc, &m.key, &self.policy_fingerprints)?;
         if path.exists() {
+            // Records of other inputs are refused, never skipped over nor overwritten.
+            stage::check(&path, &inputs)?;
             match records::count_records(&path) {
                 Ok(n) if n == expected => {
                     checkpoint::remove_parts_of(&path)?;
@@ -325,7 +356,7 @@ impl Reproduction {
                 (0..starts).flat_map(move |s| rb.iter().map(move |&b| (fi, s, b)))
             })
             .collect();
-        let (mut part, found) = Part::open(&path, &suite.name, &m.key, jobs.len())?;
+        let (mut part, found) = Part::open(&path, &suite.name, &m.key, jobs.len(), &inputs.hash())?;
         match &found {
             Found::Nothing => {}
             Found::Resumed | Found::TornTail { .. } => tracing::info!(
@@ -492,6 +523,7 @@ impl Reproduction {
             reason: e.to_string(),
         })?;
         write_atomic(&tpath, json.as_bytes())?;
+        stage::write_stamp(&path, &inputs, &bytes)?;
         write_atomic(&path, &bytes)?;
         part.remove()?;
         tracing::info!(suite = %suite.name, method = %m.key, wall_s = timing.wall_s, session_s = started.elapsed().as_secs_f64(), "stage done");

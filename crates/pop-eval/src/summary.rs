@@ -109,6 +109,8 @@ struct CocoAcc {
 /// number of records of a stage beyond these.
 pub fn summarize(cfg: &ReproduceConfig, out: &std::path::Path) -> Result<Results, ReproduceError> {
     check_folder_format(out)?;
+    // Records whose stamp names other inputs than `cfg`'s are refused (crate::stage).
+    let fingerprints = super::stage::folder_fingerprints(out)?;
     let mut res = Results {
         suites: cfg.suites.iter().map(|s| s.name.clone()).collect(),
         ..Default::default()
@@ -141,6 +143,10 @@ pub fn summarize(cfg: &ReproduceConfig, out: &std::path::Path) -> Result<Results
                     path,
                     reason: "missing: run the evaluation stage first".into(),
                 });
+            }
+            if let Some(fps) = &fingerprints {
+                let inputs = super::stage::StageInputs::new(cfg, s, m, fps)?;
+                super::stage::check(&path, &inputs)?;
             }
             if let Some(t) = read_timing(&timing_path(out, &s.name, m)) {
                 res.timings.push(t);

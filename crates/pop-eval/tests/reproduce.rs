@@ -14,6 +14,21 @@ fn tmp(name: &str) -> PathBuf {
     dir
 }
 
+/// The `ci` preset with its policy paths made absolute: its relative paths are read from the
+/// current directory (the workspace root for `pop-reproduce`), and tests run in the crate's.
+fn ci() -> ReproduceConfig {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut cfg = ReproduceConfig::preset("ci").expect("ci preset");
+    for p in [
+        &mut cfg.pop_policy,
+        &mut cfg.pop_paper_policy,
+        &mut cfg.velo_policy,
+    ] {
+        *p = root.join(&*p);
+    }
+    cfg
+}
+
 fn full_run(cfg: &ReproduceConfig, out: &std::path::Path) -> reproduce::Results {
     let repro = Reproduction::prepare(cfg.clone(), out).expect("prepare");
     repro.run(&|_| {}).expect("run");
@@ -36,7 +51,7 @@ fn full_run(cfg: &ReproduceConfig, out: &std::path::Path) -> reproduce::Results 
 
 #[test]
 fn ci_reproduction_end_to_end() {
-    let cfg = ReproduceConfig::preset("ci").expect("ci preset");
+    let cfg = ci();
     let out = tmp("ci");
     let res = full_run(&cfg, &out);
 
@@ -139,6 +154,10 @@ fn ci_reproduction_end_to_end() {
             }
         })
         .expect("rerun");
+    // One run per folder at a time: while `repro` lives, the folder is locked.
+    let err = Reproduction::prepare(cfg.clone(), &out).expect_err("in use");
+    assert!(matches!(err, ReproduceError::FolderInUse { .. }), "{err}");
+    drop(repro);
     assert_eq!(skipped.into_inner(), cfg.suites.len() * cfg.methods.len());
     assert_eq!(
         std::fs::read(out.join("records/vlse47/pop.jsonl.gz")).expect("read"),
@@ -195,7 +214,7 @@ fn an_interrupted_stage_resumes_to_the_same_records() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::time::Duration;
 
-    let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+    let mut cfg = ci();
     cfg.methods = vec!["adam-tuned".into(), "pop".into()];
     cfg.suites.truncate(1);
     cfg.starts = 8;
@@ -299,7 +318,7 @@ fn an_interrupted_stage_resumes_to_the_same_records() {
 /// A results folder of records format 1 is refused with a clear error, never misread.
 #[test]
 fn an_old_records_format_is_a_clear_error() {
-    let cfg = ReproduceConfig::preset("ci").expect("ci");
+    let cfg = ci();
     let out = tmp("format-1");
     std::fs::create_dir_all(&out).expect("mkdir");
     let manifest = serde_json::json!({
@@ -322,7 +341,7 @@ fn an_old_records_format_is_a_clear_error() {
 
 #[test]
 fn missing_or_corrupt_policies_are_clear_errors() {
-    let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+    let mut cfg = ci();
     cfg.pop_policy = "no/such/run".into();
     let out = tmp("missing-policy");
     let err = Reproduction::prepare(cfg, &out).expect_err("missing policy");
@@ -330,7 +349,7 @@ fn missing_or_corrupt_policies_are_clear_errors() {
     assert!(msg.contains("pop") && msg.contains("no/such/run"), "{msg}");
     assert!(!out.exists(), "nothing written on error");
 
-    let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+    let mut cfg = ci();
     cfg.pop_paper_policy = "no/such/paper-run".into();
     let out = tmp("missing-paper-policy");
     let err = Reproduction::prepare(cfg, &out).expect_err("missing pop-paper policy");
@@ -345,7 +364,7 @@ fn missing_or_corrupt_policies_are_clear_errors() {
     std::fs::create_dir_all(&dir).expect("mkdir");
     let bad = dir.join("weights.json");
     std::fs::write(&bad, b"{ not json").expect("write");
-    let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+    let mut cfg = ci();
     cfg.velo_policy = bad.clone();
     let err = Reproduction::prepare(cfg, dir.join("out")).expect_err("corrupt competitor");
     assert!(err.to_string().contains("velo-style-es"), "{err}");
@@ -374,7 +393,7 @@ fn pop_paper_is_evaluated_and_fingerprinted_from_its_own_folder() {
     let policy = tmp("pop-paper-policy");
     copy_dir(&root.join("data/pop-quick"), &policy);
 
-    let mut cfg = ReproduceConfig::preset("ci").expect("ci");
+    let mut cfg = ci();
     cfg.methods = vec!["adam".into(), "pop-paper".into()];
     cfg.suites.truncate(1);
     cfg.scaling = None;
@@ -389,6 +408,7 @@ fn pop_paper_is_evaluated_and_fingerprinted_from_its_own_folder() {
         .collect();
     assert_eq!(names[1], ("pop-paper", "pop-paper"));
     repro.run(&|_| {}).expect("run");
+    drop(repro);
     let recs = reproduce::runner::read_records(&out.join("records/vlse47/pop-paper.jsonl.gz"))
         .expect("records");
     assert_eq!(recs.len(), 3 * cfg.starts * cfg.budgets.len());
@@ -418,6 +438,7 @@ fn pop_paper_is_evaluated_and_fingerprinted_from_its_own_folder() {
         "format_version": reproduce::runner::FORMAT_VERSION,
         "config": cfg,
         "policy_fingerprints": {},
+        "stage_inputs": true,
     });
     json["config"]
         .as_object_mut()
@@ -569,4 +590,259 @@ fn cli_runs_and_rejects_bad_input() {
         let _ = std::fs::remove_dir_all(&p);
         let _ = std::fs::remove_file(&p);
     }
+}
+
+/// A records file of other inputs (here another seed, with the same number of lines) is refused
+/// by the runner and by the summary, with or without its stamp; deleting it computes it again.
+#[test]
+fn records_of_other_inputs_are_refused() {
+    let mut cfg = ci();
+    cfg.methods = vec!["adam".into(), "gd".into()];
+    cfg.suites.truncate(1);
+    cfg.scaling = None;
+    let a = tmp("inputs-a");
+    let b = tmp("inputs-b");
+    Reproduction::prepare(cfg.clone(), &a)
+        .expect("prepare")
+        .run(&|_| {})
+        .expect("run");
+    let mut other = cfg.clone();
+    other.seed += 1;
+    Reproduction::prepare(other, &b)
+        .expect("prepare")
+        .run(&|_| {})
+        .expect("run");
+    let rel = "records/vlse47/adam.jsonl.gz";
+    let stamp = "records/vlse47/adam.inputs.json";
+    let (ra, rb) = (a.join(rel), b.join(rel));
+    let ours = strip_times(&ra);
+    assert_eq!(
+        reproduce::records::count_records(&ra).expect("count"),
+        reproduce::records::count_records(&rb).expect("count")
+    );
+    assert!(a.join(stamp).is_file(), "every stage has a stamp");
+    reproduce::summarize(&cfg, &a).expect("own records");
+
+    let refused = |what: &str| -> Vec<String> {
+        let run = Reproduction::prepare(cfg.clone(), &a)
+            .expect("prepare")
+            .run(&|_| {})
+            .expect_err(what);
+        let report = reproduce::summarize(&cfg, &a).expect_err(what);
+        [run, report]
+            .into_iter()
+            .map(|e| {
+                assert!(
+                    matches!(e, ReproduceError::StageInputs { .. }),
+                    "{what}: {e}"
+                );
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(&ra.display().to_string()) && msg.contains("--out"),
+                    "{what}: {msg}"
+                );
+                msg
+            })
+            .collect()
+    };
+    // The other run's records alone: they are not the bytes the stamp was written for.
+    std::fs::copy(&rb, &ra).expect("copy");
+    for msg in refused("records of another seed") {
+        assert!(msg.contains("bytes"), "{msg}");
+    }
+    // With their stamp: the inputs differ, and the message says how.
+    std::fs::copy(b.join(stamp), a.join(stamp)).expect("copy");
+    for msg in refused("records and stamp of another seed") {
+        assert!(
+            msg.contains("seed: recorded 8, this configuration 7"),
+            "{msg}"
+        );
+    }
+    // Records without a stamp.
+    std::fs::remove_file(a.join(stamp)).expect("rm");
+    for msg in refused("records without a stamp") {
+        assert!(msg.contains("no stage inputs file"), "{msg}");
+    }
+    // Deleted, the stage is computed again: the same records.
+    std::fs::remove_file(&ra).expect("rm");
+    Reproduction::prepare(cfg.clone(), &a)
+        .expect("prepare")
+        .run(&|_| {})
+        .expect("recompute");
+    assert_eq!(strip_times(&ra), ours, "same seed, same records");
+    reproduce::summarize(&cfg, &a).expect("recomputed records");
+    for p in [a, b] {
+        let _ = std::fs::remove_dir_all(&p);
+    }
+}
+
+/// A results folder written before stages carried stamps is still summarised (unverified), and
+/// a run into it is refused with a message that says so.
+#[test]
+fn a_folder_without_stage_stamps_is_read_but_not_added_to() {
+    let mut cfg = ci();
+    cfg.methods = vec!["adam".into()];
+    cfg.suites.truncate(1);
+    cfg.scaling = None;
+    let out = tmp("pre-stamps");
+    Reproduction::prepare(cfg.clone(), &out)
+        .expect("prepare")
+        .run(&|_| {})
+        .expect("run");
+    // As an older pop-reproduce wrote it: no stamps, no `stage_inputs` in the manifest.
+    std::fs::remove_file(out.join("records/vlse47/adam.inputs.json")).expect("rm");
+    let mpath = out.join("config.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&mpath).expect("manifest")).expect("json");
+    json.as_object_mut()
+        .expect("object")
+        .remove("stage_inputs")
+        .expect("written");
+    std::fs::write(&mpath, json.to_string()).expect("manifest");
+    reproduce::summarize(&cfg, &out).expect("an old folder is still read");
+    let err = Reproduction::prepare(cfg, &out).expect_err("old folder");
+    assert!(
+        matches!(err, ReproduceError::ForeignResults { .. })
+            && err.to_string().contains("older pop-reproduce"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A relative policy path is read from the current directory only: not found there, it is an
+/// error naming the path and the directory (it used to fall back to the build's `data/`).
+#[test]
+fn a_relative_policy_path_is_read_from_the_current_directory() {
+    let cwd = std::env::current_dir().expect("cwd");
+    assert!(
+        !cwd.join("data/pop-quick").exists(),
+        "tests run in the crate"
+    );
+    let policies = methods::PolicyPaths {
+        pop: std::path::Path::new("data/pop-quick"),
+        ..methods::PolicyPaths::shipped()
+    };
+    let err = methods::resolve("pop", &policies).expect_err("not in the current directory");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("data/pop-quick") && msg.contains(&cwd.display().to_string()),
+        "{msg}"
+    );
+    assert!(msg.contains("--pop-policy"), "{msg}");
+    methods::resolve("pop", &methods::PolicyPaths::shipped()).expect("absolute paths load");
+}
+
+fn pop_reproduce(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pop-reproduce"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("start pop-reproduce")
+}
+
+/// A results folder another live run owns is refused (exit 1, the folder and the owner's pid
+/// named); a stale lock of a dead run is taken over.
+#[test]
+fn cli_refuses_a_results_folder_in_use() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = tmp("cli-locked");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let lock = out.join(reproduce::lock::LOCK_FILE);
+    // This test's own process: alive while the binary runs.
+    let me = std::process::id().to_string();
+    std::fs::write(&lock, format!("{me}\n")).expect("lock");
+    let out_s = out.to_str().expect("utf-8");
+    let args = [
+        "run",
+        "--config",
+        "ci",
+        "--methods",
+        "adam",
+        "--suites",
+        "vlse47",
+        "--out",
+        out_s,
+    ];
+    let o = pop_reproduce(&root, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("in use by process {me}")) && err.contains(out_s),
+        "{err}"
+    );
+    assert!(!out.join("config.json").exists(), "nothing written");
+    assert_eq!(
+        std::fs::read_to_string(&lock).expect("lock"),
+        format!("{me}\n")
+    );
+    // A lock of a process that is gone: taken over, and released at the end.
+    std::fs::write(&lock, "4294967295\n").expect("lock");
+    let o = pop_reproduce(&root, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("stale lock"));
+    assert!(!lock.exists(), "released");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// `--budgets` below a preset's cap of a method names the cap's field and the flags that help.
+#[test]
+fn cli_names_the_field_and_flag_of_a_budget_cap() {
+    let out = tmp("cli-cap");
+    let out_s = out.to_str().expect("utf-8");
+    let o = pop_reproduce(
+        &std::env::temp_dir(),
+        &[
+            "run",
+            "--config",
+            "quick",
+            "--methods",
+            "bo-gp-ei",
+            "--budgets",
+            "100",
+            "--out",
+            out_s,
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bo-gp-ei")
+            && err.contains("max_budget")
+            && err.contains("--budgets")
+            && err.contains("--methods"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// A relative `--pop-policy` is read from the current directory, not from the build's `data/`.
+#[test]
+fn cli_reads_a_relative_policy_from_the_current_directory() {
+    let cwd = tmp("cli-cwd");
+    std::fs::create_dir_all(&cwd).expect("mkdir");
+    let out = cwd.join("out");
+    let o = pop_reproduce(
+        &cwd,
+        &[
+            "run",
+            "--config",
+            "ci",
+            "--methods",
+            "adam,pop",
+            "--suites",
+            "vlse47",
+            "--pop-policy",
+            "data/pop-quick",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("data/pop-quick") && err.contains(&cwd.display().to_string()),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+    let _ = std::fs::remove_dir_all(&cwd);
 }

@@ -434,6 +434,8 @@ fn write_v2_folder(
         format_version: records::FORMAT_VERSION,
         config: cfg.clone(),
         policy_fingerprints: BTreeMap::new(),
+        // Synthetic records: no stage stamps (read unverified).
+        stage_inputs: false,
     };
     std::fs::write(
         dir.join("config.json"),

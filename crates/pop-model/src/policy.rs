@@ -6,7 +6,7 @@
 //! the same block code: the full path attends under a causal mask, the incremental one appends
 //! the new key and value to a [`PolicyCache`] and attends to all of it.
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{gelu_approximate, softmax};
 use burn::tensor::{Bool, Tensor, TensorData, backend::Backend};
@@ -243,7 +243,23 @@ impl PolicyInit for PolicyConfig {
         // draws its own values: materialise everything now so that clones (saving, PPO's old
         // policy, FastPolicy export) all hold the same weights.
         policy.visit(&mut Materialize);
+        // burn draws parameter ids at random; the checkpoint records them (the optimizer state
+        // refers to them), so number them in visiting order instead: the same run then writes
+        // the same checkpoint bytes.
+        let policy = policy.map(&mut NumberParams(0));
         Ok(policy)
+    }
+}
+
+/// Gives the parameters the ids 0, 1, 2, … in visiting order.
+struct NumberParams(u64);
+
+impl<B: Backend> ModuleMapper<B> for NumberParams {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+        let (_, tensor, mapper) = param.consume();
+        let id = ParamId::from(self.0);
+        self.0 += 1;
+        Param::from_mapped_value(id, tensor, mapper)
     }
 }
 

@@ -17,6 +17,18 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// The SHA-256 digest of `bytes` as 64 lowercase hex digits: the content hash of weight files,
+/// checkpoints and run inputs.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex
+}
+
 /// Writes `bytes` to `path` through a temporary sibling file, `fsync` and a rename. On error the
 /// temporary file is removed and `path` is untouched; the error names the path that failed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::Error)> {
@@ -37,6 +49,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sha256_matches_the_standard_test_vector() {
+        // FIPS 180-2, appendix B.1 ("abc").
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn writes_whole_files_and_unique_temporaries() {

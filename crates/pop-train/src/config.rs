@@ -353,11 +353,42 @@ pub(crate) fn load_preset_or_file<T: serde::de::DeserializeOwned>(
         });
     }
     let text = std::fs::read_to_string(path).map_err(crate::error::io_err(path))?;
-    parse_config(
-        &text,
-        name_or_path,
-        path.extension().is_some_and(|e| e == "json"),
-    )
+    let json = path.extension().is_some_and(|e| e == "json");
+    // A file that sets no field would silently run every default: refuse it.
+    let empty = if json {
+        serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+    } else {
+        toml::from_str::<toml::Table>(&text).is_ok_and(|t| t.is_empty())
+    };
+    if empty {
+        return Err(TrainError::ConfigParse {
+            source_name: name_or_path.to_string(),
+            reason: format!(
+                "the file sets no field; a config file spells out the run (start from a \
+                 preset's file in crates/pop-train/presets/), or name a {what} for its \
+                 defaults: {names:?}"
+            ),
+        });
+    }
+    parse_config(&text, name_or_path, json)
+}
+
+/// Upper bounds of the training configs' size fields, checked by `validate` before anything
+/// is written or allocated (a typo such as `max_history = 1e8` is an error, not an abort).
+pub mod limits {
+    /// Largest problem dimension `dim` (the prior's GP needs a Cholesky factor per function).
+    pub const MAX_DIM: usize = 256;
+    /// Largest `functions_per_update` (PPO) / `functions_per_iteration` (ES).
+    pub const MAX_FUNCTIONS_PER_STEP: usize = 16_384;
+    /// Largest `group_size` (PPO) / `pairs` (ES).
+    pub const MAX_GROUP: usize = 1024;
+    /// Largest number of updates / iterations.
+    pub const MAX_STEPS: usize = 100_000_000;
+    /// Largest `ppo_epochs`.
+    pub const MAX_EPOCHS: usize = 1000;
+    /// Largest number of tokens one rollout batch may hold (functions · group · dim · horizon).
+    pub const MAX_ROLLOUT_TOKENS: usize = 1 << 28;
 }
 
 const TRAIN_PRESETS: &[(&str, &str)] = &[
@@ -405,11 +436,48 @@ impl TrainConfig {
                 reason: reason.to_string(),
             })
         }
-        if self.dim == 0 {
-            return bad("dim", self.dim, "must be at least 1");
+        if let Err(e) = self.policy.validate() {
+            return bad("policy", format!("{:?}", self.policy), &e.to_string());
+        }
+        if self.dim == 0 || self.dim > limits::MAX_DIM {
+            return bad(
+                "dim",
+                self.dim,
+                &format!("must lie in 1..={}", limits::MAX_DIM),
+            );
         }
         if self.horizon < 2 {
             return bad("horizon", self.horizon, "must be at least 2 (one action)");
+        }
+        for (field, v, max) in [
+            (
+                "functions_per_update",
+                self.functions_per_update,
+                limits::MAX_FUNCTIONS_PER_STEP,
+            ),
+            ("group_size", self.group_size, limits::MAX_GROUP),
+            ("updates", self.updates, limits::MAX_STEPS),
+            ("ppo_epochs", self.ppo_epochs, limits::MAX_EPOCHS),
+        ] {
+            if v > max {
+                return bad(field, v, &format!("must be at most {max}"));
+            }
+        }
+        let tokens = self
+            .functions_per_update
+            .saturating_mul(self.group_size)
+            .saturating_mul(self.dim)
+            .saturating_mul(self.horizon_max.unwrap_or(self.horizon));
+        if tokens > limits::MAX_ROLLOUT_TOKENS {
+            return bad(
+                "functions_per_update",
+                self.functions_per_update,
+                &format!(
+                    "one rollout would hold {tokens} tokens (functions_per_update · group_size · \
+                     dim · horizon), more than {}",
+                    limits::MAX_ROLLOUT_TOKENS
+                ),
+            );
         }
         if self.horizon > self.policy.max_history {
             return bad(
@@ -724,7 +792,7 @@ mod tests {
         let paper = TrainConfig::preset("paper-quick").unwrap();
         assert_eq!(quick, paper);
         let mut standard = TrainConfig::preset("standard").unwrap();
-        assert_eq!(standard.updates, 3000);
+        assert_eq!(standard.updates, 1500);
         standard.updates = quick.updates;
         standard.validate_every = quick.validate_every;
         standard.checkpoint_every = quick.checkpoint_every;

@@ -48,6 +48,15 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// The folder cannot become (or stay) this process's run folder: it is not empty, or
+    /// another live process owns it.
+    #[error("cannot use {path} as a run folder: {reason}")]
+    FolderInUse {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// Resuming is impossible.
     #[error("cannot resume from {path}: {reason}")]
     Resume {

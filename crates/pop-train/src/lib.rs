@@ -46,10 +46,10 @@ pub mod validation;
 
 pub use config::{
     AdvantageKind, LrSchedule, PAPER, PAPER_QUICK, PRESETS, QUICK, QUICK_EXPLORE, QUICK_V1,
-    RewardKind, SMOKE, STANDARD, TrainConfig, UpdateEngine,
+    RewardKind, SMOKE, STANDARD, TrainConfig, UpdateEngine, limits,
 };
 pub use error::TrainError;
 pub use es::{EsConfig, EsTrainer};
-pub use run_folder::RunFolder;
+pub use run_folder::{RunFolder, Seal};
 pub use trainer::{Trainer, UpdateMetrics, Validation};
 pub use validation::{AdamBaseline, VALIDATION_START_SEED, ValidationSet};

@@ -38,7 +38,7 @@ use crate::config::TrainConfig;
 use crate::error::{TrainError, io_err};
 use crate::ppo::{self, LossStats, PolicyOptimizer};
 use crate::rollout::{ActionMode, Episode, rollout, uniform_starts};
-use crate::run_folder::{CONFIG_FILE, RunFolder};
+use crate::run_folder::{CONFIG_FILE, RunFolder, Seal, config_hash};
 use crate::validation::{AdamBaseline, ValidationSet};
 
 /// One line of `metrics.jsonl`.
@@ -112,7 +112,13 @@ struct CheckpointState {
     next_update: usize,
     best_val_ni: Option<f64>,
     rng: String,
+    /// What the checkpoint vouches for (absent in checkpoints written before seals existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seal: Option<Seal>,
 }
+
+/// The checkpoint files the seal covers (relative to `checkpoint/`).
+const SEALED: [&str; 3] = ["policy/config.json", "policy/weights.mpk", "optimizer.mpk"];
 
 static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -180,6 +186,39 @@ impl Trainer {
         cfg.validate()?;
         let ck = folder.join("checkpoint");
         let state: CheckpointState = folder.read_json("checkpoint/state.json")?;
+        // Verify before decoding anything: the config is the one trained with, the files are
+        // the sealed ones, the counters agree with the metrics and the config.
+        folder.check_seal(state.seal.as_ref(), &config_hash(&saved, "updates")?)?;
+        if let Some(seal) = &state.seal
+            && seal.metrics_lines != state.next_update
+        {
+            return Err(TrainError::RunFile {
+                path: ck.join("state.json"),
+                reason: format!(
+                    "next_update {} disagrees with its seal ({} metrics lines)",
+                    state.next_update, seal.metrics_lines
+                ),
+            });
+        }
+        if state.next_update > saved.updates {
+            return Err(TrainError::RunFile {
+                path: ck.join("state.json"),
+                reason: format!(
+                    "next_update {} is beyond the run's {} updates",
+                    state.next_update, saved.updates
+                ),
+            });
+        }
+        let policy_cfg = pop_optim::pop::load_config(&ck.join("policy"))?;
+        if policy_cfg != saved.policy {
+            return Err(TrainError::Resume {
+                path: folder.path().to_path_buf(),
+                reason: "the checkpoint's policy (checkpoint/policy/config.json) is not the \
+                         policy of config.json: it belongs to another run"
+                    .into(),
+            });
+        }
+        folder.check_metrics(state.next_update, |m: &UpdateMetrics| m.update)?;
         let device = Default::default();
         let policy = Policy::<TrainBackend>::load_dir(ck.join("policy"), &device)?;
         let opt_path = ck.join("optimizer.mpk");
@@ -192,8 +231,6 @@ impl Trainer {
             reason: e.to_string(),
         })?;
         let optim = optimizer(&cfg).load_record(record);
-        // Keep the metrics of the updates the checkpoint covers; drop later lines.
-        folder.truncate_metrics(|m: &UpdateMetrics| m.update < state.next_update)?;
         if cfg.updates != saved.updates {
             folder.write_json(CONFIG_FILE, &cfg)?;
         }
@@ -362,9 +399,6 @@ impl Trainer {
                 tracing::info!(update = k, val_ni = v, "new best");
             }
         }
-        if (k + 1).is_multiple_of(self.cfg.checkpoint_every) || last {
-            self.save_checkpoint()?;
-        }
         let log_std = ppo_log_std(&self.policy);
         let m = UpdateMetrics {
             update: k,
@@ -385,7 +419,12 @@ impl Trainer {
             rollout_s: roll_s,
             ppo_s,
         };
+        // The metrics line first, then the checkpoint that covers it (module documentation of
+        // `run_folder`): a kill in between repeats the update on resume, it never loses a line.
         self.folder.append_metrics(&m)?;
+        if (k + 1).is_multiple_of(self.cfg.checkpoint_every) || last {
+            self.save_checkpoint()?;
+        }
         tracing::debug!(?m, "update");
         Ok(Some(m))
     }
@@ -399,31 +438,44 @@ impl Trainer {
         Ok(all)
     }
 
-    /// Writes the full checkpoint (weights, Adam state, update index, best NI) atomically.
+    /// Writes the full checkpoint (weights, Adam state, update index, best NI, seal)
+    /// atomically. The same run writes the same bytes (parameter ids are numbered, the Adam
+    /// state's map is written in key order).
     pub fn save_checkpoint(&self) -> Result<(), TrainError> {
-        let state = CheckpointState {
+        let mut state = CheckpointState {
             next_update: self.next_update,
             best_val_ni: self.best_val_ni,
             rng: "derived from (seed, update index); nothing else to store".into(),
+            seal: None,
         };
         let policy = &self.policy;
         let optim = &self.optim;
+        let hash = config_hash(&self.cfg, "updates")?;
         self.folder.replace_dir("checkpoint", |dir| {
             policy.save_dir(dir.join("policy"))?;
             let p = dir.join("optimizer.mpk");
-            let bytes =
-                Recorder::<TrainBackend>::record(&OptimRecorder::new(), optim.to_record(), ())
-                    .map_err(|e| TrainError::RunFile {
-                        path: p.clone(),
-                        reason: e.to_string(),
-                    })?;
+            let bytes = encode_optimizer(optim).map_err(|reason| TrainError::RunFile {
+                path: p.clone(),
+                reason,
+            })?;
             crate::run_folder::write_atomic(&p, &bytes)?;
+            state.seal = Some(RunFolder::seal(dir, hash, state.next_update, &SEALED)?);
             let s = dir.join("state.json");
             let json =
                 serde_json::to_string_pretty(&state).map_err(crate::run_folder::json_err(&s))?;
             crate::run_folder::write_atomic(&s, json.as_bytes())
         })
     }
+}
+
+/// burn's MessagePack record of Adam's state (the format `NamedMpkBytesRecorder` reads), with
+/// the per-parameter map written in key order instead of hash order.
+fn encode_optimizer(optim: &PolicyOptimizer) -> Result<Vec<u8>, String> {
+    use burn::record::{BurnRecord, FullPrecisionSettings, Record};
+    let item = optim.to_record().into_item::<FullPrecisionSettings>();
+    let sorted: std::collections::BTreeMap<_, _> = item.into_iter().collect();
+    let record = BurnRecord::<_, TrainBackend>::new::<OptimRecorder>(sorted);
+    rmp_serde::encode::to_vec_named(&record).map_err(|e| format!("cannot encode: {e}"))
 }
 
 fn ppo_log_std(policy: &Policy<TrainBackend>) -> f64 {

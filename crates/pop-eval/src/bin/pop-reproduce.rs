@@ -154,6 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(m) = methods {
                 cfg.methods = m;
             }
+            let budgets_flag = budgets.is_some();
             if let Some(b) = budgets {
                 cfg.budgets = b;
             }
@@ -164,9 +165,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (methods_now, budgets_now) = (cfg.methods.clone(), cfg.budgets.clone());
             cfg.max_budget.retain(|m, _| methods_now.contains(m));
             cfg.only_suites.retain(|m, _| methods_now.contains(m));
-            for cap in cfg.max_budget.values_mut() {
-                if let Some(&b) = budgets_now.iter().rev().find(|&&b| b <= *cap) {
-                    *cap = b;
+            // A cap below every budget would leave its method nothing to run: say which field
+            // caps it and which flag (or config field) changes that.
+            for (m, cap) in &mut cfg.max_budget {
+                match budgets_now.iter().rev().find(|&&b| b <= *cap) {
+                    Some(&b) => *cap = b,
+                    None => bail!(
+                        "`{m}` runs only up to T = {cap} in the config `{config}` (its \
+                         `max_budget` field: {m} = {cap}), but the budgets {budgets_now:?}{} \
+                         have none at or below {cap}: add one to --budgets (e.g. --budgets \
+                         {cap},{}), leave `{m}` out of --methods, or use a config file whose \
+                         `max_budget` allows it",
+                        if budgets_flag { " of --budgets" } else { "" },
+                        budgets_now
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
                 }
             }
             if let Err(e) = cfg.validate() {
@@ -396,8 +412,11 @@ fn write_all(
             "POP policy: `{}` (see its PROVENANCE.md){}.",
             cfg.pop_policy.display(),
             cfg.pop_restarts.map_or(String::new(), |k| format!(
-                ", run inside the restart rule of the restarted baselines with patience {k} \
-                 (chosen on the prior validation split, docs/pop-method.md §9)"
+                ", run inside the restart rule of the restarted baselines with patience {k}{} \
+                 (chosen on the prior validation splits, docs/pop-method.md §9)",
+                cfg.pop_restarts_max_dim.map_or(String::new(), |d| format!(
+                    " up to {d} dimensions (plain above)"
+                ))
             ))
         ));
     }

@@ -215,6 +215,9 @@ struct WeightsFile {
     format: String,
     config: VeloConfig,
     params: Vec<f32>,
+    /// [`VeloRule::content_sha256`] of `config` and `params`, checked at load.
+    #[serde(default)]
+    sha256: Option<String>,
 }
 
 /// The learned update rule: its [`VeloConfig`] and the MLP's weights (f32).
@@ -318,12 +321,24 @@ impl VeloRule {
         &self.params
     }
 
-    /// The JSON text of a weights file.
+    /// The SHA-256 (hex) of the rule: its config as JSON, then its parameters as f32 little
+    /// endian. Stored in the weights file and checked when it is read, so a damaged file is
+    /// refused rather than run.
+    pub fn content_sha256(&self) -> String {
+        let mut bytes = serde_json::to_vec(&self.config).unwrap_or_default();
+        for p in &self.params {
+            bytes.extend_from_slice(&p.to_le_bytes());
+        }
+        crate::fsutil::sha256_hex(&bytes)
+    }
+
+    /// The JSON text of a weights file (with its content hash).
     pub fn to_json(&self) -> Result<String, OptimError> {
         serde_json::to_string(&WeightsFile {
             format: FORMAT.into(),
             config: self.config,
             params: self.params.clone(),
+            sha256: Some(self.content_sha256()),
         })
         .map_err(|e| OptimError::Internal {
             method: NAME.into(),
@@ -331,8 +346,33 @@ impl VeloRule {
         })
     }
 
-    /// Parses the JSON text of a weights file; `path` names it in errors.
+    /// Parses the JSON text of a weights file and checks its content hash; `path` names it in
+    /// errors.
     pub fn from_json(text: &str, path: &Path) -> Result<Self, VeloLoadError> {
+        Self::parse(text, path, true)
+    }
+
+    /// Rewrites a weights file written before it carried a content hash (every other check
+    /// applies; a hash that is present must match). Returns whether the file changed.
+    pub fn upgrade_file(path: &Path) -> Result<bool, VeloLoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| VeloLoadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let rule = Self::parse(&text, path, false)?;
+        let new = rule.to_json().map_err(|e| VeloLoadError::Corrupt {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        if new == text {
+            return Ok(false);
+        }
+        crate::fsutil::write_atomic(path, new.as_bytes())
+            .map_err(|(path, source)| VeloLoadError::Io { path, source })?;
+        Ok(true)
+    }
+
+    fn parse(text: &str, path: &Path, require_hash: bool) -> Result<Self, VeloLoadError> {
         let corrupt = |reason: String| VeloLoadError::Corrupt {
             path: path.to_path_buf(),
             reason,
@@ -344,7 +384,19 @@ impl VeloRule {
                 f.format
             )));
         }
-        Self::from_params(f.config, f.params).map_err(|e| corrupt(e.to_string()))
+        let rule = Self::from_params(f.config, f.params).map_err(|e| corrupt(e.to_string()))?;
+        let actual = rule.content_sha256();
+        match f.sha256 {
+            None if !require_hash => Ok(rule),
+            None => Err(corrupt(
+                "no content hash (`sha256`): the file was not written by this version".into(),
+            )),
+            Some(h) if h != actual => Err(corrupt(format!(
+                "the parameters do not match the file's content hash (recorded {h}, computed \
+                 {actual}): the file is damaged"
+            ))),
+            Some(_) => Ok(rule),
+        }
     }
 
     /// Reads a weights file.

@@ -106,6 +106,17 @@ impl Default for PolicyConfig {
 macro_rules! with_fields {
     ($($(#[$doc:meta])* $setter:ident: $field:ident: $ty:ty;)*) => {
         impl PolicyConfig {
+    /// Largest `d_model` accepted by [`validate`](Self::validate).
+    pub const MAX_D_MODEL: usize = 2048;
+    /// Largest `n_heads`.
+    pub const MAX_HEADS: usize = 64;
+    /// Largest `d_ff`.
+    pub const MAX_D_FF: usize = 8192;
+    /// Largest `n_layers`.
+    pub const MAX_LAYERS: usize = 64;
+    /// Largest `max_history` (the longest trajectory the policy reads).
+    pub const MAX_HISTORY: usize = 16_384;
+
             $(
                 $(#[$doc])*
                 pub fn $setter(mut self, value: $ty) -> Self {
@@ -186,6 +197,17 @@ impl PolicyConfig {
                 "n_heads ({}) must divide d_model ({})",
                 self.n_heads, self.d_model
             ));
+        }
+        for (field, v, max) in [
+            ("d_model", self.d_model, Self::MAX_D_MODEL),
+            ("n_heads", self.n_heads, Self::MAX_HEADS),
+            ("d_ff", self.d_ff, Self::MAX_D_FF),
+            ("n_layers", self.n_layers, Self::MAX_LAYERS),
+            ("max_history", self.max_history, Self::MAX_HISTORY),
+        ] {
+            if v > max {
+                return fail(format!("{field} ({v}) must be at most {max}"));
+            }
         }
         if self.n_layers == 0 {
             return fail("n_layers must be at least 1".into());

@@ -149,11 +149,30 @@ impl EsConfig {
                 reason: reason.to_string(),
             })
         }
-        if self.dim == 0 {
-            return bad("dim", self.dim, "must be at least 1");
+        use crate::config::limits;
+        if self.dim == 0 || self.dim > limits::MAX_DIM {
+            return bad(
+                "dim",
+                self.dim,
+                &format!("must lie in 1..={}", limits::MAX_DIM),
+            );
         }
         if self.horizon < 2 {
             return bad("horizon", self.horizon, "must be at least 2 (one step)");
+        }
+        for (field, v, max) in [
+            ("horizon", self.horizon, 100_000),
+            (
+                "functions_per_iteration",
+                self.functions_per_iteration,
+                limits::MAX_FUNCTIONS_PER_STEP,
+            ),
+            ("pairs", self.pairs, limits::MAX_GROUP),
+            ("iterations", self.iterations, limits::MAX_STEPS),
+        ] {
+            if v > max {
+                return bad(field, v, &format!("must be at most {max}"));
+            }
         }
         for (field, v) in [
             ("functions_per_iteration", self.functions_per_iteration),

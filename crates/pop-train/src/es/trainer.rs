@@ -11,7 +11,7 @@ use super::config::EsConfig;
 use super::estimator::{antithetic_gradient, rule_of};
 use crate::error::TrainError;
 use crate::rollout::uniform_starts;
-use crate::run_folder::RunFolder;
+use crate::run_folder::{RunFolder, Seal, config_hash};
 use crate::validation::{AdamBaseline, ValidationSet, score};
 
 /// A validation result of the rule.
@@ -53,6 +53,25 @@ struct EsState {
     theta: Vec<u64>,
     adam_m: Vec<u64>,
     adam_v: Vec<u64>,
+    /// What the checkpoint vouches for; its one file hash `state` is the SHA-256 of this state
+    /// written without the seal. Absent in checkpoints written before seals existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seal: Option<Seal>,
+}
+
+impl EsState {
+    /// SHA-256 of the state's JSON without its seal.
+    fn body_hash(&self) -> Result<String, TrainError> {
+        let body = EsState {
+            seal: None,
+            ..self.clone()
+        };
+        let json = serde_json::to_string(&body).map_err(|e| TrainError::RunFile {
+            path: PathBuf::from("checkpoint/state.json"),
+            reason: format!("cannot encode: {e}"),
+        })?;
+        Ok(pop_optim::fsutil::sha256_hex(json.as_bytes()))
+    }
 }
 
 fn bits(x: &[f64]) -> Vec<u64> {
@@ -137,6 +156,32 @@ impl EsTrainer {
         cfg.validate()?;
         let state_path = folder.join("checkpoint").join("state.json");
         let st: EsState = folder.read_json("checkpoint/state.json")?;
+        // The config part of the seal here; the state's own hash below.
+        let config_only = st.seal.as_ref().map(|s| Seal {
+            files: Default::default(),
+            ..s.clone()
+        });
+        folder.check_seal(config_only.as_ref(), &config_hash(&saved, "iterations")?)?;
+        if let Some(seal) = &st.seal {
+            let body = st.body_hash()?;
+            if seal.files.get("state") != Some(&body) || seal.metrics_lines != st.next_iteration {
+                return Err(TrainError::RunFile {
+                    path: state_path,
+                    reason: "the state does not match its seal: the file is damaged or was \
+                             edited"
+                        .into(),
+                });
+            }
+        }
+        if st.next_iteration > saved.iterations {
+            return Err(TrainError::RunFile {
+                path: state_path,
+                reason: format!(
+                    "next_iteration {} is beyond the run's {} iterations",
+                    st.next_iteration, saved.iterations
+                ),
+            });
+        }
         let n = cfg.rule.n_params();
         if st.theta.len() != n || st.adam_m.len() != n || st.adam_v.len() != n {
             return Err(TrainError::RunFile {
@@ -144,7 +189,7 @@ impl EsTrainer {
                 reason: format!("parameter vectors must have length {n}"),
             });
         }
-        folder.truncate_metrics(|m: &EsMetrics| m.iteration < st.next_iteration)?;
+        folder.check_metrics(st.next_iteration, |m: &EsMetrics| m.iteration)?;
         if cfg.iterations != saved.iterations {
             folder.write_json(crate::run_folder::CONFIG_FILE, &cfg)?;
         }
@@ -326,9 +371,6 @@ impl EsTrainer {
                 tracing::info!(iteration = k, val_ni = v.ni, "new best");
             }
         }
-        if (k + 1).is_multiple_of(self.cfg.checkpoint_every) || last {
-            self.save_checkpoint()?;
-        }
         let m = EsMetrics {
             iteration: k,
             train_loss: est.mean_loss,
@@ -339,7 +381,11 @@ impl EsTrainer {
             evals_per_s: evals as f64 / es_s.max(1e-9),
             iteration_s: started.elapsed().as_secs_f64(),
         };
+        // The metrics line first, then the checkpoint that covers it (see `run_folder`).
         self.folder.append_metrics(&m)?;
+        if (k + 1).is_multiple_of(self.cfg.checkpoint_every) || last {
+            self.save_checkpoint()?;
+        }
         tracing::debug!(?m, "iteration");
         Ok(Some(m))
     }
@@ -364,7 +410,7 @@ impl EsTrainer {
     pub fn save_checkpoint(&self) -> Result<(), TrainError> {
         let dir = self.folder.join("checkpoint");
         std::fs::create_dir_all(&dir).map_err(crate::error::io_err(&dir))?;
-        let st = EsState {
+        let mut st = EsState {
             next_iteration: self.next_iteration,
             best_val_ni: self.best_val_ni,
             initial: self.initial,
@@ -372,7 +418,13 @@ impl EsTrainer {
             theta: bits(&self.theta),
             adam_m: bits(&self.adam_m),
             adam_v: bits(&self.adam_v),
+            seal: None,
         };
+        st.seal = Some(Seal {
+            config_sha256: config_hash(&self.cfg, "iterations")?,
+            metrics_lines: self.next_iteration,
+            files: [("state".to_string(), st.body_hash()?)].into(),
+        });
         let p = dir.join("state.json");
         let json = serde_json::to_string(&st).map_err(crate::run_folder::json_err(&p))?;
         crate::run_folder::write_atomic(&p, json.as_bytes())
