@@ -51,6 +51,16 @@ pub enum OptimError {
         /// What happened.
         reason: String,
     },
+    /// A [`Session`](crate::session::Session) driven out of order: `tell` without `ask`, a
+    /// point other than the one asked, an `ask` past the budget, a gradient method told no
+    /// gradient.
+    #[error("ask/tell of `{method}`: {reason}")]
+    AskTell {
+        /// The method's name.
+        method: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// An error from the objective vocabulary.
     #[error(transparent)]
     Bench(#[from] BenchError),

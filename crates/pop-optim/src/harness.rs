@@ -16,16 +16,14 @@
 //!   runs tasks in parallel with rayon and returns them in task order, so the records are the same
 //!   whatever the thread count (wall-clock fields aside).
 
-use std::time::Instant;
-
 use pop_bench_fns::{Bounds, Objective};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::seed::derive_seed;
-use crate::{Evaluation, Method, OptimError, RunContext, metrics, space};
+use crate::session::Session;
+use crate::{Method, OptimError, metrics};
 
 /// Everything recorded about one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,120 +95,29 @@ pub fn run(
     seed: u64,
     options: RunOptions,
 ) -> Result<RunRecord, OptimError> {
-    let started = Instant::now();
-    let bounds = objective.bounds();
     let d = objective.dim();
-    if x0.len() != d {
-        return Err(OptimError::DimensionMismatch {
-            what: "start point",
-            expected: d,
-            got: x0.len(),
-        });
-    }
-    if budget == 0 {
-        return Err(OptimError::InvalidBudget {
-            budget,
-            reason: "at least one oracle call (the start point) is needed".into(),
-        });
-    }
-    let uses_gradient = method.uses_gradient();
-    let mut z = vec![0.0; d];
-    let mut x = x0.to_vec();
-    bounds.clip(&mut x);
-    bounds.to_z(&x, &mut z);
-    space::clip_z(&mut z);
-    let mut grad = vec![0.0; d];
-
-    let mut rec = RunRecord {
-        method: method.name(),
-        function: objective.name().to_string(),
-        dim: d,
+    // The rules live in the session (ask/tell); the harness only evaluates.
+    let mut session = Session::new(
+        method,
+        objective.bounds().clone(),
+        x0,
         budget,
         seed,
-        f0: None,
-        best: Vec::with_capacity(budget),
-        values: Vec::with_capacity(budget),
-        best_x: x.clone(),
-        iterates: options.record_iterates.then(|| Vec::with_capacity(budget)),
-        failed_calls: 0,
-        wall_time_s: 0.0,
-        optimizer_time_s: 0.0,
-    };
-    let mut best = f64::INFINITY;
-
-    // One oracle call at z: evaluates, applies the NaN rule, updates the record; returns the value
-    // told to the optimizer and whether the gradient is valid.
-    let mut call =
-        |z: &[f64], x: &mut [f64], grad: &mut [f64], rec: &mut RunRecord| -> (f64, bool) {
-            bounds.to_x(z, x);
-            let raw = if uses_gradient {
-                let v = objective.evaluate(x, Some(grad));
-                bounds.grad_to_z(grad);
-                v
-            } else {
-                objective.evaluate(x, None)
-            };
-            let ok = raw.is_finite() && (!uses_gradient || grad.iter().all(|g| g.is_finite()));
-            if let Some(it) = rec.iterates.as_mut() {
-                it.push(x.to_vec());
-            }
-            if ok {
-                rec.values.push(Some(raw));
-                if raw < best {
-                    best = raw;
-                    rec.best_x.copy_from_slice(x);
-                }
-            } else {
-                rec.values.push(None);
-                rec.failed_calls += 1;
-            }
-            rec.best.push(best);
-            if ok {
-                (raw, true)
-            } else {
-                (f64::INFINITY, false)
-            }
+        options.record_iterates,
+    )?;
+    let uses_gradient = session.uses_gradient();
+    let mut x = vec![0.0; d];
+    let mut grad = vec![0.0; d];
+    while !session.is_done() {
+        x.copy_from_slice(session.ask()?);
+        let value = if uses_gradient {
+            objective.evaluate(&x, Some(&mut grad))
+        } else {
+            objective.evaluate(&x, None)
         };
-
-    let (v0, ok0) = call(&z, &mut x, &mut grad, &mut rec);
-    rec.f0 = ok0.then_some(v0);
-    let ctx = RunContext {
-        dim: d,
-        budget,
-        seed: derive_seed(seed, "method", 0),
-    };
-    let mut opt_time = std::time::Duration::ZERO;
-    let t = Instant::now();
-    let first = Evaluation {
-        z: &z,
-        value: v0,
-        gradient: (uses_gradient && ok0).then_some(&grad[..]),
-    };
-    let mut optimizer = method.start(&ctx, &first)?;
-    opt_time += t.elapsed();
-
-    while rec.values.len() < budget {
-        let t = Instant::now();
-        optimizer.ask(&mut z)?;
-        opt_time += t.elapsed();
-        if z.len() != d {
-            return Err(OptimError::Internal {
-                method: rec.method.clone(),
-                reason: format!("asked a point of length {} in dimension {d}", z.len()),
-            });
-        }
-        space::clip_z(&mut z);
-        let (v, ok) = call(&z, &mut x, &mut grad, &mut rec);
-        let t = Instant::now();
-        optimizer.tell(&Evaluation {
-            z: &z,
-            value: v,
-            gradient: (uses_gradient && ok).then_some(&grad[..]),
-        })?;
-        opt_time += t.elapsed();
+        session.tell(&x, value, uses_gradient.then_some(&grad[..]))?;
     }
-    rec.optimizer_time_s = opt_time.as_secs_f64();
-    rec.wall_time_s = started.elapsed().as_secs_f64();
+    let rec = session.into_record(objective.name());
     tracing::debug!(
         method = %rec.method,
         function = %rec.function,

@@ -44,6 +44,7 @@ mod method;
 pub mod metrics;
 pub mod pop;
 pub mod seed;
+pub mod session;
 pub mod space;
 pub mod special;
 pub mod testing;
