@@ -148,7 +148,9 @@ fn resume_repeats_the_straight_run_bit_for_bit() {
         std::fs::read(straight.join("best/velo.json")).unwrap(),
         std::fs::read(split.join("best/velo.json")).unwrap()
     );
-    // A config that differs in more than `iterations` is refused.
+    // A config that differs in more than `iterations` is refused (once the folder is free: a
+    // live owner's lock is refused first, with `FolderInUse`).
+    drop(b);
     let mut other = cfg.clone();
     other.sigma *= 2.0;
     assert!(matches!(
