@@ -3,6 +3,7 @@
 //! It only runs other programs (cargo, apt-get); it links no workspace crate, so it stays cheap to
 //! build. See `cargo xtask --help`.
 
+mod python;
 mod sysdeps;
 
 use std::path::{Path, PathBuf};
@@ -20,12 +21,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Every check, cheapest first: fmt, clippy (-D warnings), then the whole test suite.
+    /// Every check, cheapest first: fmt, clippy (-D warnings), docs, the whole Rust test suite,
+    /// then the Python package (its own virtual environment, wheel build, pytest).
     Test {
         /// Skip `cargo fmt --check` and clippy (tests only).
         #[arg(long)]
         no_lint: bool,
+        /// Skip the Python package's checks (virtual environment in target/py-venv, wheel build,
+        /// pytest).
+        #[arg(long)]
+        no_python: bool,
     },
+    /// Only the Python package's checks of `test`: virtual environment (target/py-venv), wheel
+    /// build (`pip install ./crates/pop-py`), pytest.
+    Python,
     /// Run the criterion benchmarks (all, or of one crate).
     Bench {
         /// Crate to benchmark, e.g. `pop-bench-fns`.
@@ -68,7 +77,7 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     let root = workspace_root()?;
     match cli.cmd {
-        Cmd::Test { no_lint } => test(&root, no_lint),
+        Cmd::Test { no_lint, no_python } => test(&root, no_lint, no_python),
         Cmd::Bench { package } => {
             sysdeps::ensure()?;
             let mut args = vec!["bench"];
@@ -79,6 +88,10 @@ fn run(cli: Cli) -> Result<()> {
             cargo(&root, &args)
         }
         Cmd::Deps => sysdeps::ensure(),
+        Cmd::Python => {
+            sysdeps::ensure()?;
+            python::test(&root)
+        }
         Cmd::Reproduce {
             quick,
             paper,
@@ -205,7 +218,7 @@ fn run_bin(root: &Path, bin: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-fn test(root: &Path, no_lint: bool) -> Result<()> {
+fn test(root: &Path, no_lint: bool, no_python: bool) -> Result<()> {
     sysdeps::ensure()?;
     if !no_lint {
         step("cargo fmt --check");
@@ -232,6 +245,11 @@ fn test(root: &Path, no_lint: bool) -> Result<()> {
     )?;
     step("cargo test (unit, integration and rustdoc examples)");
     cargo(root, &["test", "--workspace"])?;
+    if no_python {
+        step("Python package skipped (--no-python)");
+    } else {
+        python::test(root).context("the Python package's checks (skip with --no-python)")?;
+    }
     step("all checks passed");
     Ok(())
 }

@@ -27,7 +27,7 @@ fn openblas_present() -> bool {
         .any(|d| Path::new(d).join("libopenblas.so").exists())
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -35,7 +35,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn is_debian_like() -> bool {
+pub(crate) fn is_debian_like() -> bool {
     Path::new("/etc/debian_version").exists()
 }
 
