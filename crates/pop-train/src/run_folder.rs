@@ -40,15 +40,15 @@ use crate::error::{TrainError, io_err};
 pub const CONFIG_FILE: &str = "config.json";
 /// The metrics file of a run folder (one JSON line per update).
 pub const METRICS_FILE: &str = "metrics.jsonl";
-/// The lock file of a run folder (holds the owner's process id).
-pub const LOCK_FILE: &str = "lock";
+/// The lock file of a run folder (holds the owner's process id; [`pop_optim::fsutil::FolderLock`]).
+pub const LOCK_FILE: &str = pop_optim::fsutil::LOCK_FILE;
 
 /// A run folder owned by this process (see the module documentation). Dropping it releases the
 /// lock.
 #[derive(Debug)]
 pub struct RunFolder {
     dir: PathBuf,
-    lock: PathBuf,
+    _lock: pop_optim::fsutil::FolderLock,
 }
 
 impl RunFolder {
@@ -104,44 +104,17 @@ impl RunFolder {
     }
 
     fn lock(dir: PathBuf) -> Result<Self, TrainError> {
-        let lock = dir.join(LOCK_FILE);
-        let me = std::process::id();
-        loop {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&lock)
-            {
-                Ok(mut f) => {
-                    writeln!(f, "{me}").map_err(io_err(&lock))?;
-                    f.sync_all().map_err(io_err(&lock))?;
-                    return Ok(Self { dir, lock });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = fs::read_to_string(&lock).unwrap_or_default();
-                    let owner: Option<u32> = text.trim().parse().ok();
-                    match owner {
-                        Some(pid) if process_alive(pid) => {
-                            return Err(TrainError::FolderInUse {
-                                path: dir,
-                                reason: format!(
-                                    "the folder is in use by process {pid} (its {LOCK_FILE} file); \
-                                     wait for it or stop it"
-                                ),
-                            });
-                        }
-                        _ => {
-                            tracing::warn!(
-                                folder = %dir.display(),
-                                owner = text.trim(),
-                                "taking over a stale lock (its process is gone)"
-                            );
-                            fs::remove_file(&lock).map_err(io_err(&lock))?;
-                        }
-                    }
-                }
-                Err(e) => return Err(io_err(&lock)(e)),
-            }
+        use pop_optim::fsutil::{FolderLock, LockError};
+        match FolderLock::acquire(&dir) {
+            Ok(lock) => Ok(Self { dir, _lock: lock }),
+            Err(LockError::InUse { pid }) => Err(TrainError::FolderInUse {
+                path: dir,
+                reason: format!(
+                    "the folder is in use by process {pid} (its {LOCK_FILE} file); \
+                     wait for it or stop it"
+                ),
+            }),
+            Err(LockError::Io(path, e)) => Err(io_err(&path)(e)),
         }
     }
 
@@ -353,21 +326,6 @@ pub fn config_hash(cfg: &impl Serialize, steps_field: &str) -> Result<String, Tr
         map.remove(steps_field);
     }
     Ok(pop_optim::fsutil::sha256_hex(v.to_string().as_bytes()))
-}
-
-impl Drop for RunFolder {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.lock);
-    }
-}
-
-/// Whether process `pid` is running (Linux: `/proc/<pid>` exists; elsewhere assumed alive).
-fn process_alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true
-    }
 }
 
 /// A JSON error naming the file.
