@@ -72,7 +72,9 @@ impl KernelWeights {
 ///
 /// A sample is `f(z) = a · (α q(z) + (1 − α) g(z)) + b` on `[−1, 1]^d`, with `g` a GP sample,
 /// `q` a random convex quadratic, `α ∈ {0, 1}` or uniform in `(0, 1)`, and `a > 0`, `b` a random
-/// affine transform of the values. The defaults are listed on each field.
+/// affine transform of the values. The defaults are listed on each field. The optional
+/// components of the wider prior (a short length-scale GP, a needle, a plateau;
+/// [`crate::extras`]) have rates `p_short_rff`, `p_needle`, `p_plateau`, all 0 by default.
 ///
 /// Load from JSON/TOML with serde (unknown fields are rejected) and check with
 /// [`PriorConfig::validate`]; every sampling entry point validates.
@@ -170,6 +172,84 @@ pub struct PriorConfig {
     /// of the untransformed function, whose GP part has unit scale), or when its progress is at
     /// rounding level. Default 1e-7; > 0.
     pub fstar_tolerance: f64,
+
+    /// Rate of short length-scale GP parts (the wider prior, issue 14 point 5; see
+    /// [`crate::extras`]): with this probability the GP part is a random-Fourier-feature GP
+    /// (in every dimension, also `d ≤ exact_max_dim`) with `rff_features` features, whose
+    /// length-scales are drawn log-uniformly in
+    /// `[short_length_scale_min, short_length_scale_max]` and grown with the dimension like the
+    /// normal ones (`length_scale_dim_exponent`). Default 0 (off); in [0, 1].
+    #[serde(skip_serializing_if = "is_zero")]
+    pub p_short_rff: f64,
+    /// Smallest short length-scale, in z-units. Default 0.02; > 0.
+    #[serde(skip_serializing_if = "is_default_short_min")]
+    pub short_length_scale_min: f64,
+    /// Largest short length-scale, in z-units. Default 0.1; ≥ `short_length_scale_min`.
+    #[serde(skip_serializing_if = "is_default_short_max")]
+    pub short_length_scale_max: f64,
+    /// Rate of a needle added to the GP part: `g ← g − h · exp(−‖z − c‖² / (2 w²))`, centre `c`
+    /// uniform in `[−0.9, 0.9]^d` (see [`crate::extras`]). Default 0 (off); in [0, 1].
+    #[serde(skip_serializing_if = "is_zero")]
+    pub p_needle: f64,
+    /// Smallest needle width `w`, in z-units (log-uniform, not grown with the dimension).
+    /// Default 0.02; > 0.
+    #[serde(skip_serializing_if = "is_default_needle_width_min")]
+    pub needle_width_min: f64,
+    /// Largest needle width `w`, in z-units. Default 0.1; ≥ `needle_width_min`.
+    #[serde(skip_serializing_if = "is_default_needle_width_max")]
+    pub needle_width_max: f64,
+    /// Smallest needle depth `h`, in units of the GP's standard deviation `√gp_variance`
+    /// (uniform). Default 1.5; > 0.
+    #[serde(skip_serializing_if = "is_default_needle_depth_min")]
+    pub needle_depth_min: f64,
+    /// Largest needle depth `h`, in units of `√gp_variance`. Default 4; ≥ `needle_depth_min`.
+    #[serde(skip_serializing_if = "is_default_needle_depth_max")]
+    pub needle_depth_max: f64,
+    /// Rate of a plateau: the GP part (needle included) is capped softly above a level `L`
+    /// uniform in `[−0.5 σ, σ]`, `g ← L + τ tanh((g − L)/τ)` where `g > L` (see
+    /// [`crate::extras`]). Default 0 (off); in [0, 1].
+    #[serde(skip_serializing_if = "is_zero")]
+    pub p_plateau: f64,
+    /// The plateau's softness `τ`, in units of `σ = √gp_variance`: the capped part never
+    /// exceeds `L + τ`. Default 0.05; > 0.
+    #[serde(skip_serializing_if = "is_default_plateau_softness")]
+    pub plateau_softness: f64,
+}
+
+// The extras' fields are left out of the serialised config while they hold their defaults, so
+// the JSON of every config written before they existed (and the config hashes that seal the
+// checkpoints of run folders) is unchanged.
+const SHORT_LENGTH_SCALE_MIN: f64 = 0.02;
+const SHORT_LENGTH_SCALE_MAX: f64 = 0.1;
+const NEEDLE_WIDTH_MIN: f64 = 0.02;
+const NEEDLE_WIDTH_MAX: f64 = 0.1;
+const NEEDLE_DEPTH_MIN: f64 = 1.5;
+const NEEDLE_DEPTH_MAX: f64 = 4.0;
+const PLATEAU_SOFTNESS: f64 = 0.05;
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+fn is_default_short_min(v: &f64) -> bool {
+    *v == SHORT_LENGTH_SCALE_MIN
+}
+fn is_default_short_max(v: &f64) -> bool {
+    *v == SHORT_LENGTH_SCALE_MAX
+}
+fn is_default_needle_width_min(v: &f64) -> bool {
+    *v == NEEDLE_WIDTH_MIN
+}
+fn is_default_needle_width_max(v: &f64) -> bool {
+    *v == NEEDLE_WIDTH_MAX
+}
+fn is_default_needle_depth_min(v: &f64) -> bool {
+    *v == NEEDLE_DEPTH_MIN
+}
+fn is_default_needle_depth_max(v: &f64) -> bool {
+    *v == NEEDLE_DEPTH_MAX
+}
+fn is_default_plateau_softness(v: &f64) -> bool {
+    *v == PLATEAU_SOFTNESS
 }
 
 impl Default for PriorConfig {
@@ -207,6 +287,16 @@ impl Default for PriorConfig {
             fstar_final_polish: 4,
             fstar_max_iter: 500,
             fstar_tolerance: 1e-7,
+            p_short_rff: 0.0,
+            short_length_scale_min: SHORT_LENGTH_SCALE_MIN,
+            short_length_scale_max: SHORT_LENGTH_SCALE_MAX,
+            p_needle: 0.0,
+            needle_width_min: NEEDLE_WIDTH_MIN,
+            needle_width_max: NEEDLE_WIDTH_MAX,
+            needle_depth_min: NEEDLE_DEPTH_MIN,
+            needle_depth_max: NEEDLE_DEPTH_MAX,
+            p_plateau: 0.0,
+            plateau_softness: PLATEAU_SOFTNESS,
         }
     }
 }
@@ -233,6 +323,16 @@ fn positive(field: &'static str, v: f64) -> Result<(), PriorError> {
     } else {
         Err(invalid(field, v, "finite and > 0"))
     }
+}
+
+/// A positive range `[lo, hi]`: both finite and > 0, `hi ≥ lo`.
+fn range(lo: (&'static str, f64), hi: (&'static str, f64)) -> Result<(), PriorError> {
+    positive(lo.0, lo.1)?;
+    positive(hi.0, hi.1)?;
+    if hi.1 < lo.1 {
+        return Err(invalid(hi.0, hi.1, &format!("≥ {} ({})", lo.0, lo.1)));
+    }
+    Ok(())
 }
 
 fn count(field: &'static str, v: usize, lo: usize, hi: usize) -> Result<(), PriorError> {
@@ -351,6 +451,22 @@ impl PriorConfig {
         count("fstar_final_polish", self.fstar_final_polish, 1, 1 << 20)?;
         count("fstar_max_iter", self.fstar_max_iter, 1, 1 << 24)?;
         positive("fstar_tolerance", self.fstar_tolerance)?;
+        prob("p_short_rff", self.p_short_rff)?;
+        range(
+            ("short_length_scale_min", self.short_length_scale_min),
+            ("short_length_scale_max", self.short_length_scale_max),
+        )?;
+        prob("p_needle", self.p_needle)?;
+        range(
+            ("needle_width_min", self.needle_width_min),
+            ("needle_width_max", self.needle_width_max),
+        )?;
+        range(
+            ("needle_depth_min", self.needle_depth_min),
+            ("needle_depth_max", self.needle_depth_max),
+        )?;
+        prob("p_plateau", self.p_plateau)?;
+        positive("plateau_softness", self.plateau_softness)?;
         Ok(())
     }
 }

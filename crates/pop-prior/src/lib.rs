@@ -9,6 +9,8 @@
 //!   an exact GP sample ([`ExactGp`], Cholesky through anchors, `d ≤ exact_max_dim`) or a
 //!   random-Fourier-feature GP sample ([`RffGp`]), `q` a random convex [`Quadratic`], and
 //!   `f*` found exactly (quadratics) or by grid/random candidates plus projected-gradient polish.
+//! * [`Extras`]: the optional components of the wider prior (a short length-scale GP, a needle,
+//!   a plateau; module [`extras`]), all off by default.
 //! * [`Split`], [`function_seed`]: the training stream and the fixed validation/test sets
 //!   (1024 functions for each of `d = 2, 8, 16, 32`).
 //! * [`GpPosterior`]: the exact GP posterior (fit, predict mean/variance with gradients, log
@@ -32,6 +34,7 @@
 pub mod config;
 pub mod design;
 mod error;
+pub mod extras;
 pub mod fstar;
 pub mod gp_exact;
 pub mod kernel;
@@ -45,6 +48,7 @@ pub mod splits;
 
 pub use config::{AnchorDesign, KernelWeights, PriorConfig};
 pub use error::PriorError;
+pub use extras::{Extras, Needle, Plateau};
 pub use gp_exact::ExactGp;
 pub use kernel::{Kernel, KernelKind, LengthScales};
 pub use linalg::{CholeskyBackend, JitterPolicy};

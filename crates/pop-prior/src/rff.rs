@@ -96,6 +96,51 @@ impl RffGp {
         out
     }
 
+    /// `f` on the regular grid of [`crate::design::grid`] with `side` points per side (≥ 2;
+    /// `side^d` values in that grid's row order), for `d ≤ 2`; `None` for `d > 2` or
+    /// `side < 2`. Each feature's `cos(ω_1 x_1 + ω_2 x_2 + b)` is the real part of the product of
+    /// `exp(i(ω_1 x_1 + b))` (one `sin_cos` per grid row) and `exp(i ω_2 x_2)` (one per grid
+    /// column), so a grid point costs a few multiplications per feature instead of a cosine:
+    /// an order of magnitude faster than [`RffGp::values_batch`] on fine grids, equal to it up
+    /// to rounding.
+    pub fn values_grid(&self, side: usize) -> Option<Vec<f64>> {
+        let d = self.kernel.dim();
+        if !(1..=2).contains(&d) || side < 2 {
+            return None;
+        }
+        let step = 2.0 / (side - 1) as f64;
+        let coord = |j: usize| -1.0 + step * j as f64;
+        let mut out = vec![0.0; side.pow(d as u32)];
+        let mut col_re = vec![0.0; side];
+        let mut col_im = vec![0.0; side];
+        for (om, (b, w)) in self
+            .omega
+            .chunks_exact(d)
+            .zip(self.phase.iter().zip(&self.weight))
+        {
+            // exp(i ω_d x_d) along the last (fastest) coordinate.
+            let last = om[d - 1];
+            for (j, (re, im)) in col_re.iter_mut().zip(col_im.iter_mut()).enumerate() {
+                let (s, c) = (last * coord(j)).sin_cos();
+                *re = c;
+                *im = s;
+            }
+            let rows: Vec<f64> = if d == 1 {
+                vec![*b]
+            } else {
+                (0..side).map(|j| om[0] * coord(j) + b).collect()
+            };
+            for (row, t) in out.chunks_exact_mut(side).zip(rows) {
+                let (s, c) = t.sin_cos();
+                let (wc, ws) = (w * c, w * s);
+                for ((o, re), im) in row.iter_mut().zip(&col_re).zip(&col_im) {
+                    *o += wc * re - ws * im;
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// `f(x)`, adding `factor · ∇f(x)` to `grad` when given. Allocation-free.
     #[inline]
     pub fn eval_add_grad(&self, x: &[f64], factor: f64, grad: Option<&mut [f64]>) -> f64 {
@@ -146,5 +191,25 @@ mod tests {
             let s = f.eval_add_grad(&row.to_vec(), 0.0, None);
             assert!((s - v).abs() < 1e-12, "{s} vs {v}");
         }
+    }
+
+    #[test]
+    fn grid_values_match_single_calls() {
+        let mut rng = rng_from_seed(4);
+        for d in [1, 2] {
+            let k = Kernel::isotropic(KernelKind::Matern32, 1.0, 0.03, d).unwrap();
+            let f = RffGp::sample(k, 128, &mut rng).unwrap();
+            let side = 37;
+            let g = crate::design::grid(side, d);
+            let v = f.values_grid(side).unwrap();
+            assert_eq!(v.len(), g.nrows());
+            for (row, v) in g.rows().into_iter().zip(v.iter()) {
+                let s = f.eval_add_grad(&row.to_vec(), 0.0, None);
+                assert!((s - v).abs() < 1e-11, "d {d}: {s} vs {v}");
+            }
+        }
+        let k = Kernel::isotropic(KernelKind::Rbf, 1.0, 0.5, 3).unwrap();
+        let f = RffGp::sample(k, 8, &mut rng).unwrap();
+        assert!(f.values_grid(5).is_none());
     }
 }

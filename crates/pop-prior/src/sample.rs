@@ -1,5 +1,6 @@
 //! Prior samples: GP, quadratic or mixture, with a random affine transform of the values and
-//! their global minimum — each one an [`Objective`] on `[−1, 1]^d`.
+//! their global minimum — each one an [`Objective`] on `[−1, 1]^d`. The GP part may carry the
+//! optional components of [`crate::extras`] (off by default).
 
 use pop_bench_fns::{Bounds, Objective};
 use rayon::prelude::*;
@@ -7,6 +8,7 @@ use rayon::prelude::*;
 use crate::PriorError;
 use crate::config::PriorConfig;
 use crate::design::{anchor_points, grid, uniform_points};
+use crate::extras::{self, Extras, SHORT_RFF_STREAM};
 use crate::fstar::{pick_diverse, spg_minimize};
 use crate::gp_exact::ExactGp;
 use crate::kernel::{Kernel, KernelKind, LengthScales};
@@ -70,7 +72,8 @@ impl GpComponent {
 }
 
 /// One function of the prior: `f(z) = a · (α q(z) + (1 − α) g(z)) + b` on `[−1, 1]^d`,
-/// with its global minimum `f*` and a minimiser.
+/// with its global minimum `f*` and a minimiser. With [`extras`](PriorSample::extras) the GP
+/// part is `p(g(z) + n(z))`: a needle `n` and a plateau `p` (see [`crate::extras`]).
 ///
 /// Defined by `(seed, d, config)`: [`PriorSample::generate`] with the same three gives a
 /// bit-identical function.
@@ -82,6 +85,7 @@ pub struct PriorSample {
     family: Family,
     weight: f64,
     gp: Option<GpComponent>,
+    extras: Extras,
     quadratic: Option<Quadratic>,
     scale: f64,
     shift: f64,
@@ -122,6 +126,12 @@ impl PriorSample {
         self.gp.as_ref().map(GpComponent::kernel)
     }
 
+    /// The optional components of the GP part (empty for every sample of the default
+    /// configuration and for pure quadratics): a short length-scale GP, a needle, a plateau.
+    pub fn extras(&self) -> &Extras {
+        &self.extras
+    }
+
     /// The quadratic part (absent for a pure GP).
     pub fn quadratic(&self) -> Option<&Quadratic> {
         self.quadratic.as_ref()
@@ -147,13 +157,15 @@ impl PriorSample {
         self.f_star_exact
     }
 
-    /// `h(x) = α q(x) + (1 − α) g(x)`, adding `factor · ∇h` to `grad`.
+    /// `h(x) = α q(x) + (1 − α) g(x)` (with the extras applied to `g`), writing `factor · ∇h`
+    /// into `grad` (which must be zero on entry).
     #[inline]
     fn inner_add_grad(&self, x: &[f64], factor: f64, grad: Option<&mut [f64]>) -> f64 {
         inner_eval(
             self.weight,
             self.quadratic.as_ref(),
             self.gp.as_ref(),
+            &self.extras,
             x,
             factor,
             grad,
@@ -161,21 +173,47 @@ impl PriorSample {
     }
 }
 
+/// `h(x) = α q(x) + (1 − α) p(g(x) + n(x))` (`n`, `p` the extras' needle and plateau, when
+/// present), writing `factor · ∇h(x)` into `grad`, which must be zero on entry (with a plateau
+/// the GP part's gradient is accumulated first and then scaled by `p'`). Without a plateau the
+/// operations are exactly those of the prior without extras.
 #[inline]
 fn inner_eval(
     weight: f64,
     quadratic: Option<&Quadratic>,
     gp: Option<&GpComponent>,
+    extras: &Extras,
     x: &[f64],
     factor: f64,
     mut grad: Option<&mut [f64]>,
 ) -> f64 {
+    if let (Some(p), Some(g)) = (extras.plateau(), gp) {
+        let fg = factor * (1.0 - weight);
+        let mut gv = g.eval_add_grad(x, fg, grad.as_deref_mut());
+        if let Some(n) = extras.needle() {
+            gv += n.eval_add_grad(x, fg, grad.as_deref_mut());
+        }
+        let (pv, slope) = p.apply(gv);
+        if let Some(gr) = grad.as_deref_mut() {
+            gr.iter_mut().for_each(|v| *v *= slope);
+        }
+        let mut v = (1.0 - weight) * pv;
+        if let Some(q) = quadratic {
+            v += weight * q.eval_add_grad(x, factor * weight, grad);
+        }
+        return v;
+    }
     let mut v = 0.0;
     if let Some(q) = quadratic {
         v += weight * q.eval_add_grad(x, factor * weight, grad.as_deref_mut());
     }
     if let Some(g) = gp {
-        v += (1.0 - weight) * g.eval_add_grad(x, factor * (1.0 - weight), grad);
+        let fg = factor * (1.0 - weight);
+        let mut gv = g.eval_add_grad(x, fg, grad.as_deref_mut());
+        if let Some(n) = extras.needle() {
+            gv += n.eval_add_grad(x, fg, grad);
+        }
+        v += (1.0 - weight) * gv;
     }
     v
 }
@@ -350,35 +388,27 @@ fn generate_checked(seed: u64, d: usize, c: &PriorConfig) -> Result<PriorSample,
     let scale = log_uniform(&mut meta, c.value_scale_min, c.value_scale_max);
     let shift = uniform_in(&mut meta, -c.value_shift_max, c.value_shift_max);
 
+    // Optional components (their own generators; nothing drawn when their rates are 0).
+    let drawn = extras::draw(seed, d, c, weight < 1.0, ard, ls_factor);
+    let extras = drawn.extras;
+
     // GP part.
     let gp = if weight < 1.0 {
-        let ls = if ard {
-            LengthScales::Ard(ls_ard)
-        } else {
-            LengthScales::Isotropic(ls_iso)
-        };
-        let kernel = Kernel::new(kind, c.gp_variance, ls, d)?;
-        let mut rng = rng_from_seed(child_seed(seed, 1));
-        if d <= c.exact_max_dim {
-            let anchors = anchor_points(c.anchor_design, c.n_anchors, d, &mut rng);
-            let policy = JitterPolicy {
-                initial: c.jitter_initial,
-                max: c.jitter_max,
-                growth: c.jitter_growth,
-            };
-            Some(GpComponent::Exact(ExactGp::sample(
-                kernel,
-                anchors.view(),
-                &policy,
-                c.cholesky_backend,
-                &mut rng,
-            )?))
-        } else {
+        if let Some(short) = drawn.short_length_scales {
+            let kernel = Kernel::new(kind, c.gp_variance, short, d)?;
+            let mut rng = rng_from_seed(child_seed(seed, SHORT_RFF_STREAM));
             Some(GpComponent::Rff(RffGp::sample(
                 kernel,
                 c.rff_features,
                 &mut rng,
             )?))
+        } else {
+            let ls = if ard {
+                LengthScales::Ard(ls_ard)
+            } else {
+                LengthScales::Isotropic(ls_iso)
+            };
+            normal_gp(seed, d, c, Kernel::new(kind, c.gp_variance, ls, d)?)?
         }
     } else {
         None
@@ -405,7 +435,8 @@ fn generate_checked(seed: u64, d: usize, c: &PriorConfig) -> Result<PriorSample,
             (x, v, true)
         }
         _ => {
-            let (x, v) = search_minimum(seed, d, c, weight, quadratic.as_ref(), gp.as_ref());
+            let (x, v) =
+                search_minimum(seed, d, c, weight, quadratic.as_ref(), gp.as_ref(), &extras);
             (x, v, false)
         }
     };
@@ -420,10 +451,12 @@ fn generate_checked(seed: u64, d: usize, c: &PriorConfig) -> Result<PriorSample,
         }
         None => String::new(),
     };
+    let extras_name: String = extras.names().iter().map(|n| format!("-{n}")).collect();
     let name = format!(
-        "prior-{}{}-d{}-{:016x}",
+        "prior-{}{}{}-d{}-{:016x}",
         family.name(),
         kernel_name,
+        extras_name,
         d,
         seed
     );
@@ -435,6 +468,7 @@ fn generate_checked(seed: u64, d: usize, c: &PriorConfig) -> Result<PriorSample,
         family,
         weight,
         gp,
+        extras,
         quadratic,
         scale,
         shift,
@@ -444,9 +478,46 @@ fn generate_checked(seed: u64, d: usize, c: &PriorConfig) -> Result<PriorSample,
     })
 }
 
+/// The GP part of the base prior: an exact GP sample through anchors for `d ≤ exact_max_dim`,
+/// random Fourier features above (both from the sample's child generator 1).
+fn normal_gp(
+    seed: u64,
+    d: usize,
+    c: &PriorConfig,
+    kernel: Kernel,
+) -> Result<Option<GpComponent>, PriorError> {
+    let mut rng = rng_from_seed(child_seed(seed, 1));
+    if d <= c.exact_max_dim {
+        let anchors = anchor_points(c.anchor_design, c.n_anchors, d, &mut rng);
+        let policy = JitterPolicy {
+            initial: c.jitter_initial,
+            max: c.jitter_max,
+            growth: c.jitter_growth,
+        };
+        Ok(Some(GpComponent::Exact(ExactGp::sample(
+            kernel,
+            anchors.view(),
+            &policy,
+            c.cholesky_backend,
+            &mut rng,
+        )?)))
+    } else {
+        Ok(Some(GpComponent::Rff(RffGp::sample(
+            kernel,
+            c.rff_features,
+            &mut rng,
+        )?)))
+    }
+}
+
 /// The f* search for samples with a GP part: candidates (a grid plus the anchors for
 /// `d ≤ 2`, random points above; plus the quadratic's box minimiser), then the best few
 /// (mutually distant) polished with the exact gradient.
+///
+/// With extras: a short length-scale GP in `d ≤ 2` adds a fine grid (spacing about a third of
+/// its shortest length-scale, see [`fine_grid_side`]) and polishes more starts, and a needle's
+/// centre is always a candidate and always polished. Without extras the search is exactly the
+/// one of the prior without them.
 fn search_minimum(
     seed: u64,
     d: usize,
@@ -454,8 +525,14 @@ fn search_minimum(
     weight: f64,
     quadratic: Option<&Quadratic>,
     gp: Option<&GpComponent>,
+    extras: &Extras,
 ) -> (Vec<f64>, f64) {
-    let h = |x: &[f64]| inner_eval(weight, quadratic, gp, x, 1.0, None);
+    let h = |x: &[f64]| inner_eval(weight, quadratic, gp, extras, x, 1.0, None);
+    // `h` from the plain GP value `gv` at `x`.
+    let compose = |x: &[f64], gv: f64| {
+        let qv = quadratic.map_or(0.0, |q| q.eval_add_grad(x, 0.0, None));
+        weight * qv + (1.0 - weight) * extras.transform(x, gv)
+    };
     let mut points: Vec<f64> = Vec::new();
     let mut values: Vec<f64> = Vec::new();
     let (starts, radius) = if d <= 2 {
@@ -465,6 +542,23 @@ fn search_minimum(
             values.push(h(&x));
             points.extend_from_slice(&x);
         }
+        let mut starts = c.fstar_polish_starts;
+        let mut radius = 0.5 * 2.0 / (c.fstar_grid - 1) as f64;
+        // A short length-scale GP: a grid that resolves it (the coarse one cannot).
+        if let (true, Some(GpComponent::Rff(r))) = (extras.short_rff(), gp) {
+            let side = fine_grid_side(r.kernel(), c.fstar_grid, d);
+            let fine = grid(side, d);
+            let gv = r
+                .values_grid(side)
+                .unwrap_or_else(|| r.values_batch(fine.view()).to_vec());
+            for (row, g) in fine.rows().into_iter().zip(gv.iter()) {
+                let x: Vec<f64> = row.to_vec();
+                values.push(compose(&x, *g));
+                points.extend_from_slice(&x);
+            }
+            starts = starts.max(SHORT_POLISH_STARTS);
+            radius = 0.5 * 2.0 / (side - 1) as f64;
+        }
         // Exact GP anchors: the GP values there are known without kernel evaluations.
         if let Some(GpComponent::Exact(e)) = gp {
             let av = e.anchor_values();
@@ -473,12 +567,11 @@ fn search_minimum(
                 if !inside {
                     continue;
                 }
-                let qv = quadratic.map_or(0.0, |q| q.eval_add_grad(z, 0.0, None));
-                values.push(weight * qv + (1.0 - weight) * gv);
+                values.push(compose(z, *gv));
                 points.extend_from_slice(z);
             }
         }
-        (c.fstar_polish_starts, 0.5 * 2.0 / (c.fstar_grid - 1) as f64)
+        (starts, radius)
     } else {
         let mut rng = rng_from_seed(child_seed(seed, 3));
         let cand = uniform_points(c.fstar_candidates, d, &mut rng);
@@ -487,8 +580,7 @@ fn search_minimum(
                 let gv = r.values_batch(cand.view());
                 for (row, g) in cand.rows().into_iter().zip(gv.iter()) {
                     let x: Vec<f64> = row.to_vec();
-                    let qv = quadratic.map_or(0.0, |q| q.eval_add_grad(&x, 0.0, None));
-                    values.push(weight * qv + (1.0 - weight) * g);
+                    values.push(compose(&x, *g));
                     points.extend_from_slice(&x);
                 }
             }
@@ -507,6 +599,19 @@ fn search_minimum(
         values.push(h(&x));
         points.extend_from_slice(&x);
     }
+    // A needle's centre: a candidate that is always polished (a grid or random points may
+    // miss a narrow needle altogether).
+    let forced = extras.needle().map(|n| {
+        values.push(h(n.center()));
+        points.extend_from_slice(n.center());
+        values.len() - 1
+    });
+    let mut picked = pick_diverse(&points, &values, d, starts, radius);
+    if let Some(i) = forced
+        && !picked.contains(&i)
+    {
+        picked.push(i);
+    }
     let lower = vec![-1.0; d];
     let upper = vec![1.0; d];
     let mut best_x: Vec<f64> = vec![0.0; d];
@@ -515,7 +620,7 @@ fn search_minimum(
         spg_minimize(
             |x, g| {
                 g.iter_mut().for_each(|v| *v = 0.0);
-                inner_eval(weight, quadratic, gp, x, 1.0, Some(g))
+                inner_eval(weight, quadratic, gp, extras, x, 1.0, Some(g))
             },
             x0,
             &lower,
@@ -527,7 +632,7 @@ fn search_minimum(
     // Stage 1: every start gets `fstar_screen_iter` iterations.
     let screen = c.fstar_screen_iter.min(c.fstar_max_iter);
     let mut results = Vec::new();
-    for i in pick_diverse(&points, &values, d, starts, radius) {
+    for i in picked {
         let x0 = &points[i * d..(i + 1) * d];
         if values[i] < best_v {
             best_v = values[i];
@@ -555,4 +660,26 @@ fn search_minimum(
         best_v = h(&best_x);
     }
     (best_x, best_v)
+}
+
+/// Polished starts of the f* search of a short length-scale GP sample in `d ≤ 2` (at least;
+/// `fstar_polish_starts` when larger): it has many more local minima of similar depth.
+const SHORT_POLISH_STARTS: usize = 16;
+
+/// Points per side of the fine f* grid of a short length-scale GP sample in `d ≤ 2`: a spacing
+/// of at most a third of the kernel's shortest length-scale, capped at 4097 points per side in
+/// `d = 1` and 257 in `d = 2` (66 049 points; the cap binds only below `ℓ ≈ 0.023`), and never
+/// fewer than the coarse grid's `coarse` points.
+fn fine_grid_side(kernel: &Kernel, coarse: usize, d: usize) -> usize {
+    let ls_min = (0..d)
+        .map(|i| kernel.length_scales().get(i))
+        .fold(f64::INFINITY, f64::min);
+    let cap = if d <= 1 { 4097 } else { 257 };
+    let want = (3.0 * 2.0 / ls_min).ceil();
+    let side = if want.is_finite() && want < cap as f64 {
+        want as usize + 1
+    } else {
+        cap
+    };
+    side.clamp(coarse.min(cap), cap)
 }

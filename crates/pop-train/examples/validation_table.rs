@@ -6,9 +6,11 @@
 //!
 //! ```text
 //! cargo run --release -p pop-train --example validation_table -- \
-//!     [--functions 256] [--multimodal 128] [--horizon 100] [--dim 2] METHOD...
+//!     [--functions 256] [--multimodal 128] [--horizon 100] [--dim 2] [--preset quick] METHOD...
 //! ```
 //!
+//! `--preset NAME` takes the prior (and training dimension) of that training preset instead of
+//! `quick`'s (e.g. `paper-quick-wide`, the wider prior).
 //! `--dim D` scores on the D-dimensional validation split instead of the training dimension
 //! (2); `--multimodal 0` leaves the multimodal subset out (its columns then repeat the main set).
 //!
@@ -82,7 +84,12 @@ fn main() -> Result<()> {
     let mut args = std::env::args().skip(1).peekable();
     let (mut n, mut m, mut horizon, mut dim) = (256_usize, 128_usize, 100_usize, 0_usize);
     let mut specs = Vec::new();
+    let mut preset = String::from("quick");
     while let Some(a) = args.next() {
+        if a == "--preset" {
+            preset = args.next().context("--preset needs a preset name")?;
+            continue;
+        }
         let mut value = |what: &str| -> Result<usize> {
             args.next()
                 .with_context(|| format!("{what} needs a value"))?
@@ -100,8 +107,9 @@ fn main() -> Result<()> {
     if specs.is_empty() {
         bail!("no methods given (see the example's documentation)");
     }
-    // The prior of the `quick` preset (every preset shares it) and the trainer's validation sets.
-    let mut cfg = TrainConfig::preset("quick")?;
+    // The prior of the `quick` preset (or `--preset NAME`, e.g. `paper-quick-wide` for the wider
+    // prior) and the trainer's validation sets.
+    let mut cfg = TrainConfig::preset(&preset)?;
     if dim > 0 {
         cfg.dim = dim;
     }

@@ -18,6 +18,9 @@ pub const QUICK: &str = include_str!("../presets/quick.toml");
 pub const QUICK_EXPLORE: &str = include_str!("../presets/quick-explore.toml");
 /// The `paper-quick` preset: the paper-faithful `pop-paper` design at the size of `quick`.
 pub const PAPER_QUICK: &str = include_str!("../presets/paper-quick.toml");
+/// The `paper-quick-wide` preset: `paper-quick` on the wider prior (issue 14 point 5; the
+/// short length-scale GP, needle and plateau of `pop_prior::extras` switched on).
+pub const PAPER_QUICK_WIDE: &str = include_str!("../presets/paper-quick-wide.toml");
 /// The `standard` preset: the `pop` design at the size of the shipped default (1.5–2 h on two
 /// CPU cores, resumable).
 pub const STANDARD: &str = include_str!("../presets/standard.toml");
@@ -30,6 +33,7 @@ pub const PRESETS: &[&str] = &[
     "smoke",
     "quick",
     "paper-quick",
+    "paper-quick-wide",
     "quick-explore",
     "standard",
     "quick-v1",
@@ -395,6 +399,7 @@ const TRAIN_PRESETS: &[(&str, &str)] = &[
     ("smoke", SMOKE),
     ("quick", QUICK),
     ("paper-quick", PAPER_QUICK),
+    ("paper-quick-wide", PAPER_QUICK_WIDE),
     ("quick-explore", QUICK_EXPLORE),
     ("standard", STANDARD),
     ("quick-v1", QUICK_V1),

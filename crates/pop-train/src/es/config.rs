@@ -13,8 +13,11 @@ pub const ES_SMOKE: &str = include_str!("../../presets/es-smoke.toml");
 pub const ES_QUICK: &str = include_str!("../../presets/es-quick.toml");
 /// The `paper` ES preset (many more functions and iterations).
 pub const ES_PAPER: &str = include_str!("../../presets/es-paper.toml");
+/// The `quick-wide` ES preset: `quick` on the wider prior (issue 14 point 5; the short
+/// length-scale GP, needle and plateau of `pop_prior::extras` switched on).
+pub const ES_QUICK_WIDE: &str = include_str!("../../presets/es-quick-wide.toml");
 /// Names of the ES presets.
-pub const ES_PRESETS: &[&str] = &["smoke", "quick", "paper"];
+pub const ES_PRESETS: &[&str] = &["smoke", "quick", "paper", "quick-wide"];
 
 /// How the population's losses become weights of the gradient estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +137,7 @@ impl EsConfig {
             ("smoke", ES_SMOKE),
             ("quick", ES_QUICK),
             ("paper", ES_PAPER),
+            ("quick-wide", ES_QUICK_WIDE),
         ];
         let cfg: Self = crate::config::load_preset_or_file(name_or_path, &presets, "ES preset")?;
         cfg.validate()?;
