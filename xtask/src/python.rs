@@ -40,10 +40,7 @@ fn ensure_python() -> Result<String> {
         eprintln!("    {python} {v}");
         return Ok(python);
     }
-    let install = format!(
-        "apt-get update && apt-get install -y --no-install-recommends {}",
-        DEBIAN_PACKAGES.join(" ")
-    );
+    let install = crate::sysdeps::apt_command(DEBIAN_PACKAGES);
     if !(crate::sysdeps::is_debian_like() && crate::sysdeps::is_root()) {
         bail!(
             "the Python package's tests need Python >= 3.9 with venv and ensurepip (`{python}` has not).\n\
@@ -51,14 +48,7 @@ fn ensure_python() -> Result<String> {
              or point POP_PYTHON at such an interpreter, or skip them: cargo xtask test --no-python"
         );
     }
-    eprintln!(
-        "==> installing system packages: {}",
-        DEBIAN_PACKAGES.join(" ")
-    );
-    let status = Command::new("sh")
-        .args(["-c", &format!("DEBIAN_FRONTEND=noninteractive {install}")])
-        .status()
-        .context("could not run apt-get")?;
+    let status = crate::sysdeps::apt_install(DEBIAN_PACKAGES)?;
     match usable(&python) {
         Some(v) if status.success() => {
             eprintln!("    {python} {v}");
@@ -103,16 +93,7 @@ pub fn test(root: &Path) -> Result<()> {
             "python -m venv",
         )?;
         run(
-            Command::new(&vpython)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements),
+            pip_install(&vpython).arg("-r").arg(&requirements),
             "pip install -r crates/pop-py/requirements-test.txt",
         )?;
         std::fs::write(&stamp, &wanted).context("writing the environment's stamp")?;
@@ -124,13 +105,8 @@ pub fn test(root: &Path) -> Result<()> {
     let t = Instant::now();
     eprintln!("==> python: pip install ./crates/pop-py (maturin, release build of the wheel)");
     run(
-        Command::new(&vpython)
+        pip_install(&vpython)
             .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
                 "--no-build-isolation",
                 "--force-reinstall",
                 "--no-deps",
@@ -162,6 +138,19 @@ pub fn test(root: &Path) -> Result<()> {
         all.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `python -m pip install --quiet` without pip's version nag; arguments follow.
+fn pip_install(python: &Path) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    cmd
 }
 
 /// `PATH` with the environment's `bin` first (maturin and cargo's children find its Python).

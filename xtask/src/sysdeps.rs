@@ -39,15 +39,32 @@ pub(crate) fn is_debian_like() -> bool {
     Path::new("/etc/debian_version").exists()
 }
 
+/// The apt-get command line that installs `packages`.
+pub(crate) fn apt_command(packages: &[&str]) -> String {
+    format!(
+        "apt-get update && apt-get install -y --no-install-recommends {}",
+        packages.join(" ")
+    )
+}
+
+/// Runs [`apt_command`] non-interactively (the caller checks root and Debian first).
+pub(crate) fn apt_install(packages: &[&str]) -> Result<std::process::ExitStatus> {
+    eprintln!("==> installing system packages: {}", packages.join(" "));
+    Command::new("sh")
+        .args([
+            "-c",
+            &format!("DEBIAN_FRONTEND=noninteractive {}", apt_command(packages)),
+        ])
+        .status()
+        .context("could not run apt-get")
+}
+
 /// Makes sure every system package is present.
 pub fn ensure() -> Result<()> {
     if openblas_present() {
         return Ok(());
     }
-    let install = format!(
-        "apt-get update && apt-get install -y --no-install-recommends {}",
-        DEBIAN_PACKAGES.join(" ")
-    );
+    let install = apt_command(DEBIAN_PACKAGES);
     if !(is_debian_like() && is_root()) {
         bail!(
             "OpenBLAS (needed by ndarray-linalg in pop-prior) is missing.\n\
@@ -56,14 +73,7 @@ pub fn ensure() -> Result<()> {
              then run this command again."
         );
     }
-    eprintln!(
-        "==> installing system packages: {}",
-        DEBIAN_PACKAGES.join(" ")
-    );
-    let status = Command::new("sh")
-        .args(["-c", &format!("DEBIAN_FRONTEND=noninteractive {install}")])
-        .status()
-        .context("could not run apt-get")?;
+    let status = apt_install(DEBIAN_PACKAGES)?;
     if !status.success() || !openblas_present() {
         bail!(
             "installing {} failed ({status}); run `{install}` by hand",
