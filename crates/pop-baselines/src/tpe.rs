@@ -183,11 +183,24 @@ impl Method for TpeConfig {
                 got: first.z.len(),
             });
         }
+        let mut run = self.proposer(ctx)?;
+        run.push(first.z, first.value);
+        Ok(Box::new(run))
+    }
+}
+
+impl TpeConfig {
+    /// An empty TPE run (no trial yet) for [`Restarts`](crate::restarts::Restarts)'s TPE
+    /// restart points: it is fed every evaluated point with [`TpeRun::observe`] and asked
+    /// with [`TpeRun::propose`].
+    pub(crate) fn proposer(&self, ctx: &RunContext) -> Result<TpeRun, OptimError> {
+        self.validate()?;
+        let d = ctx.dim;
         // Reserve for the whole run (capped, so that a huge budget does not reserve up front).
         let cap = ctx.budget.clamp(1, 1 << 16);
         let kernels = cap + 1;
         let width = if self.multivariate { d } else { 1 };
-        let mut run = TpeRun {
+        let run = TpeRun {
             config: self.clone(),
             dim: d,
             rng: ChaCha8Rng::seed_from_u64(ctx.seed),
@@ -204,8 +217,7 @@ impl Method for TpeConfig {
             name: self.name(),
             pending: false,
         };
-        run.push(first.z, first.value);
-        Ok(Box::new(run))
+        Ok(run)
     }
 }
 
@@ -392,7 +404,7 @@ fn linspace(start: f64, stop: f64, num: usize, i: usize) -> f64 {
 }
 
 /// The state of one TPE run.
-struct TpeRun {
+pub(crate) struct TpeRun {
     config: TpeConfig,
     dim: usize,
     rng: ChaCha8Rng,
@@ -460,6 +472,21 @@ impl TpeRun {
             }
         }
         best
+    }
+}
+
+impl TpeRun {
+    /// Adds a trial the run did not ask for (a point some other method evaluated).
+    pub(crate) fn observe(&mut self, z: &[f64], value: f64) {
+        self.push(z, value);
+    }
+
+    /// TPE's next point given every trial so far (uniform during the startup trials), without
+    /// waiting for its evaluation: the caller [`observe`](Self::observe)s it like any other.
+    pub(crate) fn propose(&mut self, z: &mut [f64]) -> Result<(), OptimError> {
+        self.ask(z)?;
+        self.pending = false;
+        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@ use pop_baselines::catalogue::MethodConfig;
 use pop_baselines::first_order::{
     AdamConfig, GdConfig, LbfgsConfig, MomentumConfig, RmsPropConfig,
 };
-use pop_baselines::restarts::Restarts;
+use pop_baselines::restarts::{RestartPoints, Restarts};
 use pop_bench_fns::{Bounds, Objective};
 use pop_optim::harness::{RunOptions, run};
 use pop_optim::testing::conformance;
@@ -94,6 +94,7 @@ fn every_wrapped_local_method_passes_conformance() -> TestResult {
         },
         patience: Some(3),
         max_dim: None,
+        points: RestartPoints::Uniform,
     })?;
     for kind in ["lbfgs+restarts", "adam+restarts", "cmaes+restarts"] {
         conformance(&MethodConfig::default_of(kind)?)?;
@@ -161,6 +162,7 @@ fn stalled_inner_runs_are_restarted_after_k_calls() -> TestResult {
         inner: inner.clone(),
         patience: Some(7),
         max_dim: None,
+        points: RestartPoints::Uniform,
     };
     assert_eq!(wrapped.name(), "gd_lr1e-12+restarts_k7");
     assert_eq!(
@@ -193,6 +195,7 @@ fn stalled_inner_runs_are_restarted_after_k_calls() -> TestResult {
         inner: inner.clone(),
         patience: Some(7),
         max_dim: Some(2),
+        points: RestartPoints::Uniform,
     };
     let rec2 = run(&f, &capped, &[0.9, -0.9], 50, 2, opts)?;
     assert_eq!(inner.starts.load(Ordering::SeqCst), 7);
@@ -256,5 +259,100 @@ fn catalogue_names_restarts() -> TestResult {
     assert!(bad.validate().is_err());
     assert!(MethodConfig::default_of("adam+restarts+restarts").is_err());
     assert!(MethodConfig::default_of("adamw+restarts").is_err());
+    Ok(())
+}
+
+/// Space-filling restarts (`spread`): the same calls as the uniform rule until the first restart,
+/// and each restart point at least as far from every earlier point as the uniform one (the
+/// uniform point is the first of the candidates).
+#[test]
+fn spread_restart_points_are_farther_from_the_visited_points() -> TestResult {
+    let f = Bowl(Bounds::cube(2, -1.0, 1.0)?);
+    let uniform = Restarts {
+        inner: GdConfig { lr: 1e-12 },
+        patience: Some(5),
+        max_dim: None,
+        points: RestartPoints::Uniform,
+    };
+    let spread = Restarts {
+        points: RestartPoints::Spread(32),
+        ..uniform.clone()
+    };
+    assert_eq!(spread.name(), "gd_lr1e-12+restarts_k5_s32");
+    assert!(
+        Restarts {
+            points: RestartPoints::Spread(0),
+            ..uniform.clone()
+        }
+        .validate()
+        .is_err()
+    );
+    let opts = RunOptions {
+        record_iterates: true,
+    };
+    let start = [0.9, -0.9];
+    let a = run(&f, &uniform, &start, 40, 3, opts)?
+        .iterates
+        .ok_or("no iterates")?;
+    let b = run(&f, &spread, &start, 40, 3, opts)?
+        .iterates
+        .ok_or("no iterates")?;
+    // Calls 1..=6 are the first inner run; call 7 is the first restart point.
+    assert_eq!(a[..6], b[..6]);
+    let nearest = |z: &[f64], seen: &[Vec<f64>]| {
+        seen.iter()
+            .map(|v| v.iter().zip(z).map(|(p, q)| (p - q) * (p - q)).sum::<f64>())
+            .fold(f64::INFINITY, f64::min)
+    };
+    assert!(nearest(&b[6], &b[..6]) >= nearest(&a[6], &a[..6]));
+    assert_ne!(a[6], b[6]);
+    // Every restart point (calls 7, 13, 19, ...) is the best of its candidates, so with 32 of
+    // them it is far from the earlier ones: more than the typical uniform nearest distance.
+    let mut far = 0;
+    let mut total = 0;
+    for k in (6..b.len()).step_by(6) {
+        total += 1;
+        if nearest(&b[k], &b[..k]) > nearest(&a[k], &a[..k]) {
+            far += 1;
+        }
+    }
+    assert!(
+        far * 4 >= total * 3,
+        "{far} of {total} restart points farther"
+    );
+    Ok(())
+}
+
+/// TPE restart points: a conforming method, the same calls as the uniform rule until the first
+/// restart, a different restart point, and the same bytes for the same seed.
+#[test]
+fn tpe_restart_points_conform_and_are_deterministic() -> TestResult {
+    let uniform = Restarts {
+        inner: GdConfig { lr: 1e-12 },
+        patience: Some(5),
+        max_dim: None,
+        points: RestartPoints::Uniform,
+    };
+    let tpe = Restarts {
+        points: RestartPoints::Tpe,
+        ..uniform.clone()
+    };
+    assert_eq!(tpe.name(), "gd_lr1e-12+restarts_k5_tpe");
+    conformance(&tpe)?;
+    let f = Bowl(Bounds::cube(2, -1.0, 1.0)?);
+    let opts = RunOptions {
+        record_iterates: true,
+    };
+    let start = [0.9, -0.9];
+    let a = run(&f, &uniform, &start, 60, 3, opts)?
+        .iterates
+        .ok_or("no iterates")?;
+    let b = run(&f, &tpe, &start, 60, 3, opts)?;
+    let again = run(&f, &tpe, &start, 60, 3, opts)?;
+    assert_eq!(b.iterates, again.iterates);
+    assert_eq!(b.values, again.values);
+    let b = b.iterates.ok_or("no iterates")?;
+    assert_eq!(a[..6], b[..6]);
+    assert_ne!(a[6], b[6]);
     Ok(())
 }

@@ -215,3 +215,49 @@ fn exploration_noise_is_seeded_and_standard_normal() {
         assert!(cfg.validate().is_err(), "{bad}");
     }
 }
+
+/// The secant features on `f = c·(z − 0.3)²/2` in 1-D: where the curvature is positive, the
+/// secant Newton step `|g·Δz/Δg|` of a quadratic is exactly the distance to the minimiser, so the
+/// log-step feature times the direction lands on it; concave curvature gives sign −1 and 0.
+#[test]
+fn secant_features_give_the_newton_step_of_a_quadratic() {
+    let cfg = FeatureConfig {
+        step: StepRule::Rms,
+        extra: vec![ExtraFeature::SecantLogStep, ExtraFeature::SecantCurvature],
+        ..FeatureConfig::default()
+    };
+    assert_eq!(cfg.width(), N_FEATURES + 2);
+    for (c, a, b) in [(4.0, 1.0, 0.0), (4.0, 3.0, 5.0), (-2.0, 1.0, 0.0)] {
+        let mut tr = Trajectory::with_features(1, 10, &cfg).unwrap();
+        for (s, z) in [0.9_f64, 0.6, 0.5].into_iter().enumerate() {
+            let f = a * c * (z - 0.3).powi(2) / 2.0 + b;
+            let g = a * c * (z - 0.3);
+            tr.push(&[z], f, &[g], (s > 0).then_some(&[-1.0][..]))
+                .unwrap();
+        }
+        let mut token = vec![0.0_f32; cfg.width()];
+        tr.token_into(0, &cfg, &mut token).unwrap();
+        assert_eq!(token[N_FEATURES..], [0.0, 0.0], "step 0 has no secant");
+        tr.token_into(2, &cfg, &mut token).unwrap();
+        let mut dir = [0.0];
+        tr.direction_into(2, &cfg, &mut dir).unwrap();
+        if c > 0.0 {
+            assert_eq!(token[N_FEATURES + 1], 1.0);
+            let step = f64::from(token[N_FEATURES]).exp() * dir[0];
+            assert!(
+                (0.5 - step - 0.3).abs() < 1e-5,
+                "c {c} a {a}: lands at {}",
+                0.5 - step
+            );
+        } else {
+            assert_eq!(token[N_FEATURES..], [0.0, -1.0]);
+        }
+    }
+    // The base features' defaults keep old folders loading: no extras unless named.
+    assert!(FeatureConfig::default().extra.is_empty());
+    let json = serde_json::to_string(&cfg).unwrap();
+    assert!(
+        json.contains(r#""extra":["secant_log_step","secant_curvature"]"#),
+        "{json}"
+    );
+}

@@ -16,15 +16,17 @@
 //!
 //! A `METHOD` is `NAME=policy:DIR` (a POP policy or run folder), `NAME=policy:DIR@NU` (the same
 //! with exploration noise `ν = NU` at evaluation), either followed by `+restarts` (inside
-//! `pop_baselines::restarts::Restarts`, as the restarted baselines) or `+restartsK` (patience `K`), `NAME=velo:DIR` (a `velo-style-es` folder),
+//! `pop_baselines::restarts::Restarts`, as the restarted baselines) or `+restartsK` (patience `K`),
+//! each optionally followed by `sC` (space-filling restart points from `C` candidates) or `tpe`
+//! (TPE restart points; `RestartPoints`), `NAME=velo:DIR` (a `velo-style-es` folder),
 //! `adam-tuned` (Adam at the shipped tuned learning rate) or any `pop_baselines` catalogue kind
-//! (`lbfgs+restarts`, `tpe`, `cmaes`, ...).
+//! (`lbfgs+restarts`, `tpe`, `cmaes`, ...; `KIND+restarts/sC` or `KIND+restarts/tpe` with those restart points).
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use pop_baselines::catalogue::MethodConfig;
-use pop_baselines::restarts::Restarts;
+use pop_baselines::restarts::{RestartPoints, Restarts};
 use pop_optim::Method;
 use pop_optim::learned::velo::VeloStyle;
 use pop_optim::pop::PopMethod;
@@ -35,11 +37,25 @@ use pop_train::validation::ValidationSet;
 fn method(spec: &str) -> Result<(String, Arc<dyn Method>)> {
     if let Some((name, rest)) = spec.split_once('=') {
         if let Some(dir) = rest.strip_prefix("policy:") {
-            // `+restarts` (default patience) or `+restartsK` (patience K).
-            let (dir, restarts) = match dir.rsplit_once("+restarts") {
-                Some((d, "")) => (d, Some(None)),
-                Some((d, k)) => (d, Some(Some(k.parse::<usize>().context("patience")?))),
-                None => (dir, None),
+            // `+restarts` (default patience) or `+restartsK` (patience K), either followed by
+            // `sC` (space-filling restart points from C candidates) or `tpe` (TPE restart points).
+            let (dir, restarts, points) = match dir.rsplit_once("+restarts") {
+                Some((d, rest)) => {
+                    let (k, c) = if let Some(k) = rest.strip_suffix("tpe") {
+                        (k, RestartPoints::Tpe)
+                    } else if let Some((k, c)) = rest.split_once('s') {
+                        (k, RestartPoints::Spread(c.parse().context("spread")?))
+                    } else {
+                        (rest, RestartPoints::Uniform)
+                    };
+                    let k = if k.is_empty() {
+                        None
+                    } else {
+                        Some(k.parse::<usize>().context("patience")?)
+                    };
+                    (d, Some(k), c)
+                }
+                None => (dir, None, RestartPoints::Uniform),
             };
             let (dir, noise) = match dir.rsplit_once('@') {
                 Some((d, nu)) => (d, Some(nu.parse::<f64>().context("exploration noise")?)),
@@ -53,6 +69,7 @@ fn method(spec: &str) -> Result<(String, Arc<dyn Method>)> {
             if let Some(patience) = restarts {
                 let r = Restarts {
                     patience,
+                    points,
                     ..Restarts::new(m)
                 };
                 r.validate()?;
@@ -74,6 +91,22 @@ fn method(spec: &str) -> Result<(String, Arc<dyn Method>)> {
             .find(|m| matches!(m.default, MethodConfig::Adam(_)))
             .context("no Adam entry in data/tuned-hyperparameters.json")?;
         return Ok((spec.to_string(), Arc::new(adam.tuned)));
+    }
+    // `KIND+restarts/sC` or `KIND+restarts/tpe`: the catalogue's restarted kind with
+    // space-filling or TPE restart points.
+    if let Some((kind, rule)) = spec.split_once('/') {
+        let points = match rule.strip_prefix('s') {
+            Some(c) => RestartPoints::Spread(c.parse().context("spread")?),
+            None if rule == "tpe" => RestartPoints::Tpe,
+            None => bail!("unknown restart rule `/{rule}` (`/sC` or `/tpe`)"),
+        };
+        let mut mc = MethodConfig::default_of(kind)?;
+        match &mut mc {
+            MethodConfig::Restarts(r) => r.points = points,
+            _ => bail!("`/{rule}` needs a restarted kind (`KIND+restarts/{rule}`), got `{kind}`"),
+        }
+        mc.validate()?;
+        return Ok((spec.to_string(), Arc::new(mc)));
     }
     let mc = MethodConfig::default_of(spec)?;
     mc.validate()?;

@@ -36,6 +36,14 @@
 //! | [`ExtraFeature`] | formula |
 //! |---|---|
 //! | [`ExtraFeature::RmsGrad`] | `r_{s,i} = g_{s,i}/(√v_{s,i} + ε·S_s)` (see below), in `[−1/√(1−β), 1/√(1−β)]` |
+//! | [`ExtraFeature::SecantLogStep`] | `clamp(ln(|g_{s,i}·Δz_i/Δg_i| / |δ_{s,i}|), −12, 1)` where `Δz_i·Δg_i > 0`, else 0 |
+//! | [`ExtraFeature::SecantCurvature`] | `sign(Δz_i·Δg_i) ∈ {−1, 0, 1}` (0 at step 0 or when `Δz_i = 0`) |
+//!
+//! `Δz_i = z_{s,i} − z_{s−1,i}` and `Δg_i` likewise for the z-gradient. Where the secant
+//! curvature `Δg_i/Δz_i` is positive, `|g·Δz/Δg|` is the length of the one-dimensional Newton
+//! (secant) step of coordinate `i`, so the first feature is the log step size `u` that would
+//! take exactly that step along the rule's direction `δ` (quasi-Newton information the update
+//! rule itself lacks); both are invariant under `f ↦ a·f + b`. **\[ours, tried for `pop`\]**
 //!
 //! # Update rule ([`StepRule`])
 //! `z_{s+1} = clip(z_s − exp(u_s) ⊙ δ_s, −1, 1)`, `u_s = ln η_s` the policy's output, with the
@@ -106,7 +114,15 @@ pub enum ExtraFeature {
     /// The RMS-normalised gradient `g/(√v + ε·S)` of the coordinate (the direction of
     /// [`StepRule::Rms`]), not compressed.
     RmsGrad,
+    /// The log step size that would take coordinate `i`'s secant Newton step along the
+    /// direction (0 where the secant curvature is not positive); see the module documentation.
+    SecantLogStep,
+    /// The sign of the secant curvature `Δz_i·Δg_i` (0 at step 0 or when `Δz_i = 0`).
+    SecantCurvature,
 }
+
+/// Bounds of [`ExtraFeature::SecantLogStep`].
+const SECANT_LOG_STEP_RANGE: (f64, f64) = (-12.0, 1.0);
 
 /// Choices of the featurisation that are ours, not the paper's. **\[ours\]**
 ///
@@ -452,6 +468,8 @@ impl Trajectory {
                         rms_normalise(self.grad[k], self.mean_sq[k], self.scale[s], cfg.rms_eps)
                             as f32
                     }
+                    ExtraFeature::SecantLogStep => self.secant(s, i, cfg).0 as f32,
+                    ExtraFeature::SecantCurvature => self.secant(s, i, cfg).1 as f32,
                 };
             }
         }
@@ -483,6 +501,38 @@ impl Trajectory {
             }
         }
         Ok(())
+    }
+
+    /// The secant features of coordinate `i` at step `s`: (log step of the secant Newton step
+    /// along the direction, or 0; the sign of the secant curvature).
+    fn secant(&self, s: usize, i: usize, cfg: &FeatureConfig) -> (f64, f64) {
+        if s == 0 {
+            return (0.0, 0.0);
+        }
+        let (k, p) = (s * self.d + i, (s - 1) * self.d + i);
+        let (dz, dg) = (self.z[k] - self.z[p], self.grad[k] - self.grad[p]);
+        let curv = dz * dg;
+        if dz == 0.0 || curv == 0.0 || !curv.is_finite() {
+            return (0.0, 0.0);
+        }
+        if curv < 0.0 {
+            return (0.0, -1.0);
+        }
+        let g = self.grad[k];
+        let dir = match cfg.step {
+            StepRule::Scaled => g * inv_scale(self.scale[s]),
+            StepRule::Rms => rms_normalise(g, self.mean_sq[k], self.scale[s], cfg.rms_eps),
+        };
+        let newton = (g * dz / dg).abs();
+        let (lo, hi) = SECANT_LOG_STEP_RANGE;
+        let u = if dir == 0.0 {
+            0.0
+        } else if newton == 0.0 {
+            lo
+        } else {
+            (newton / dir.abs()).ln().clamp(lo, hi)
+        };
+        (if u.is_finite() { u } else { 0.0 }, 1.0)
     }
 
     /// The running mean of `g²` is kept with the `β` the trajectory was built with.
