@@ -261,3 +261,122 @@ fn secant_features_give_the_newton_step_of_a_quadratic() {
         "{json}"
     );
 }
+
+/// The quasi-Newton direction against a dense BFGS recursion, the 1-D Newton step, the RMS
+/// fallback without curvature, and invariance under `f ↦ a·f + b`.
+#[test]
+fn quasi_newton_direction_matches_dense_bfgs() {
+    use pop_optim::pop::QN_MEMORY;
+    let cfg = FeatureConfig {
+        step: StepRule::QuasiNewton,
+        extra: vec![ExtraFeature::QuasiNewtonPairs, ExtraFeature::LogDirection],
+        ..FeatureConfig::default()
+    };
+    // f = ½ zᵀAz + bᵀz in 2-D along a hand-picked path of 8 points (more than QN_MEMORY pairs).
+    let a_mat = [[3.0, 0.8], [0.8, 1.0]];
+    let b_vec = [0.2, -0.4];
+    let grad = |z: &[f64; 2]| {
+        [
+            a_mat[0][0] * z[0] + a_mat[0][1] * z[1] + b_vec[0],
+            a_mat[1][0] * z[0] + a_mat[1][1] * z[1] + b_vec[1],
+        ]
+    };
+    let value = |z: &[f64; 2]| {
+        let g = grad(z);
+        0.5 * (z[0] * (g[0] + b_vec[0]) + z[1] * (g[1] + b_vec[1]))
+    };
+    let path: Vec<[f64; 2]> = (0..8)
+        .map(|k| {
+            let t = k as f64;
+            [
+                0.9 * (0.7f64).powf(t) * (t).cos(),
+                -0.8 * (0.6f64).powf(t) + 0.05 * t.sin(),
+            ]
+        })
+        .collect();
+    for (scale, shift) in [(1.0, 0.0), (7.0, -3.0)] {
+        let mut tr = Trajectory::with_features(2, 20, &cfg).unwrap();
+        for (k, z) in path.iter().enumerate() {
+            let g = grad(z).map(|v| scale * v);
+            tr.push(
+                z,
+                scale * value(z) + shift,
+                &g,
+                (k > 0).then_some(&[-1.0, -1.0][..]),
+            )
+            .unwrap();
+        }
+        let s = path.len() - 1;
+        let mut got = [0.0; 2];
+        let pairs = tr.quasi_newton_into(s, &cfg, &mut got).unwrap();
+        assert_eq!(pairs, QN_MEMORY);
+        // Dense recursion over the same pairs (oldest first), H⁰ = γI from the newest pair.
+        let pair = |k: usize| {
+            let (gk, gk1) = (grad(&path[k]), grad(&path[k + 1]));
+            (
+                [path[k + 1][0] - path[k][0], path[k + 1][1] - path[k][1]],
+                [gk1[0] - gk[0], gk1[1] - gk[1]],
+            )
+        };
+        let (sn, yn) = pair(s - 1);
+        let gamma = (sn[0] * yn[0] + sn[1] * yn[1]) / (yn[0] * yn[0] + yn[1] * yn[1]);
+        let mut h = [[gamma, 0.0], [0.0, gamma]];
+        for k in s - QN_MEMORY..s {
+            let (sk, yk) = pair(k);
+            let rho = 1.0 / (sk[0] * yk[0] + sk[1] * yk[1]);
+            // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
+            let v = |i: usize, j: usize| f64::from(u8::from(i == j)) - rho * sk[i] * yk[j];
+            let vh: [[f64; 2]; 2] = std::array::from_fn(|i| {
+                std::array::from_fn(|j| (0..2).map(|l| v(i, l) * h[l][j]).sum())
+            });
+            h = std::array::from_fn(|i| {
+                std::array::from_fn(|j| {
+                    (0..2).map(|l| vh[i][l] * v(j, l)).sum::<f64>() + rho * sk[i] * sk[j]
+                })
+            });
+        }
+        let g = grad(&path[s]).map(|v| scale * v);
+        for i in 0..2 {
+            // The dense H is built from the unscaled pairs, so the scaled run's H is H/a and
+            // its direction (H/a)·(a·g) is the same for every (a, b).
+            let want = (h[i][0] * g[0] + h[i][1] * g[1]) / scale;
+            assert!(
+                (got[i] - want).abs() < 1e-9 * want.abs().max(1.0),
+                "{got:?} vs {want}"
+            );
+        }
+        let mut token = vec![0.0_f32; 2 * cfg.width()];
+        tr.token_into(s, &cfg, &mut token).unwrap();
+        assert_eq!(token[N_FEATURES], 1.0);
+        for i in 0..2 {
+            let want = got[i].abs().ln().clamp(-12.0, 3.0) as f32;
+            assert_eq!(token[i * cfg.width() + N_FEATURES + 1], want);
+        }
+        tr.token_into(0, &cfg, &mut token).unwrap();
+        assert_eq!(token[N_FEATURES], 0.0);
+    }
+    // 1-D: one pair is the exact Newton step of a quadratic; concave: the RMS direction.
+    for c in [2.5, -2.5] {
+        let mut tr = Trajectory::with_features(1, 10, &cfg).unwrap();
+        for (k, z) in [0.9_f64, 0.4].into_iter().enumerate() {
+            tr.push(
+                &[z],
+                c * (z - 0.3).powi(2) / 2.0,
+                &[c * (z - 0.3)],
+                (k > 0).then_some(&[-1.0][..]),
+            )
+            .unwrap();
+        }
+        let mut got = [0.0];
+        let pairs = tr.quasi_newton_into(1, &cfg, &mut got).unwrap();
+        if c > 0.0 {
+            assert_eq!(pairs, 1);
+            assert!((0.4 - got[0] - 0.3).abs() < 1e-12, "{got:?}");
+        } else {
+            assert_eq!(pairs, 0);
+            let mut r = [0.0];
+            tr.rms_grad_into(1, &cfg, &mut r).unwrap();
+            assert_eq!(got, r);
+        }
+    }
+}

@@ -38,6 +38,8 @@
 //! | [`ExtraFeature::RmsGrad`] | `r_{s,i} = g_{s,i}/(√v_{s,i} + ε·S_s)` (see below), in `[−1/√(1−β), 1/√(1−β)]` |
 //! | [`ExtraFeature::SecantLogStep`] | `clamp(ln(|g_{s,i}·Δz_i/Δg_i| / |δ_{s,i}|), −12, 1)` where `Δz_i·Δg_i > 0`, else 0 |
 //! | [`ExtraFeature::SecantCurvature`] | `sign(Δz_i·Δg_i) ∈ {−1, 0, 1}` (0 at step 0 or when `Δz_i = 0`) |
+//! | [`ExtraFeature::QuasiNewtonPairs`] | usable curvature pairs among the last [`QN_MEMORY`] steps, over [`QN_MEMORY`] |
+//! | [`ExtraFeature::LogDirection`] | `clamp(ln|δ_{s,i}|, −12, 3)`, the log length of the direction's coordinate (−12 where 0) |
 //!
 //! `Δz_i = z_{s,i} − z_{s−1,i}` and `Δg_i` likewise for the z-gradient. Where the secant
 //! curvature `Δg_i/Δz_i` is positive, `|g·Δz/Δg|` is the length of the one-dimensional Newton
@@ -56,6 +58,13 @@
 //!   [`FeatureConfig::rms_eps`]); `|r_i| ≤ 1/√(1 − β)`, and `r` stays of order 1 when the
 //!   gradient shrinks steadily, so `η` keeps its meaning as a move in z-units (RMSProp-like).
 //!   `ε·S_s` keeps `r` invariant to `f ↦ a·f + b`; `r = 0` where `S_s = 0`.
+//!
+//! * [`StepRule::QuasiNewton`]: `δ_s = H_s·g_s`, the L-BFGS two-loop recursion over the pairs
+//!   `(z_{k+1} − z_k, g_{k+1} − g_k)` of the last [`QN_MEMORY`] steps whose curvature
+//!   `s·y > 10⁻¹⁰·‖s‖‖y‖`, with `H⁰ = (s·y/y·y)·I` from the newest such pair (Nocedal & Wright
+//!   (7.20)); while none is usable, `δ_s = r_s` (the RMS direction). `η = 1` is then the full
+//!   quasi-Newton step, and the policy replaces L-BFGS's line search. `δ` is invariant under
+//!   `f ↦ a·f + b`.
 //!
 //! Both are computed by [`Trajectory::direction_into`], used by the training rollout and the
 //! trained optimizer alike. **\[ours\]**
@@ -105,7 +114,15 @@ pub enum StepRule {
     /// `δ = g/(√v + ε·S)`, the gradient over its running RMS (EMA of `g²` with
     /// [`FeatureConfig::rms_beta`]).
     Rms,
+    /// `δ = H·g`, the limited-memory BFGS direction from the last [`QN_MEMORY`] steps of the
+    /// trajectory (see the module documentation); the RMS direction while no curvature pair is
+    /// usable. **\[ours, tried for `pop`\]**
+    QuasiNewton,
 }
+
+/// Curvature pairs kept by [`StepRule::QuasiNewton`] (SciPy's L-BFGS-B keeps 10; a short
+/// budget in few dimensions needs fewer).
+pub const QN_MEMORY: usize = 5;
 
 /// An optional token feature, appended after the [`N_FEATURES`] base features. **\[ours\]**
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +136,13 @@ pub enum ExtraFeature {
     SecantLogStep,
     /// The sign of the secant curvature `Δz_i·Δg_i` (0 at step 0 or when `Δz_i = 0`).
     SecantCurvature,
+    /// The curvature pairs [`StepRule::QuasiNewton`] can use at this step over [`QN_MEMORY`]
+    /// (0: its direction is the RMS one), the same for every coordinate.
+    QuasiNewtonPairs,
+    /// `clamp(ln|δ_{s,i}|, −12, 3)` of the update rule's direction (−12 where `δ = 0`), so the
+    /// policy sees the length of the move it scales (all but constant for [`StepRule::Rms`],
+    /// spread over decades for [`StepRule::QuasiNewton`]).
+    LogDirection,
 }
 
 /// Bounds of [`ExtraFeature::SecantLogStep`].
@@ -420,11 +444,90 @@ impl Trajectory {
         match cfg.step {
             StepRule::Scaled => self.scaled_grad_into(s, out),
             StepRule::Rms => self.rms_grad_into(s, cfg, out),
+            StepRule::QuasiNewton => self.quasi_newton_into(s, cfg, out).map(|_| ()),
         }
     }
 
+    /// Whether the pair `(z_{k+1} − z_k, g_{k+1} − g_k)` has usable curvature; returns
+    /// `(s·y, y·y)` when it does.
+    fn qn_pair(&self, k: usize) -> Option<(f64, f64)> {
+        let d = self.d;
+        let (mut sy, mut ss, mut yy) = (0.0, 0.0, 0.0);
+        for i in 0..d {
+            let sk = self.z[(k + 1) * d + i] - self.z[k * d + i];
+            let yk = self.grad[(k + 1) * d + i] - self.grad[k * d + i];
+            sy += sk * yk;
+            ss += sk * sk;
+            yy += yk * yk;
+        }
+        (sy.is_finite() && yy > 0.0 && sy > 1e-10 * (ss * yy).sqrt()).then_some((sy, yy))
+    }
+
+    /// Writes the quasi-Newton direction `H_s·g_s` of [`StepRule::QuasiNewton`] into `out` and
+    /// returns the number of curvature pairs it used (0: the RMS direction was written).
+    /// Allocation-free.
+    pub fn quasi_newton_into(
+        &self,
+        s: usize,
+        cfg: &FeatureConfig,
+        out: &mut [f64],
+    ) -> Result<usize, ModelError> {
+        self.check_step(s)?;
+        check_len("quasi-Newton direction buffer", self.d, out.len())?;
+        let d = self.d;
+        let first = s.saturating_sub(QN_MEMORY);
+        let mut rho = [0.0_f64; QN_MEMORY];
+        let mut alpha = [0.0_f64; QN_MEMORY];
+        let mut gamma = None;
+        out.copy_from_slice(&self.grad[s * d..(s + 1) * d]);
+        for k in (first..s).rev() {
+            let Some((sy, yy)) = self.qn_pair(k) else {
+                continue;
+            };
+            gamma.get_or_insert(sy / yy);
+            let j = k - first;
+            rho[j] = 1.0 / sy;
+            let mut sq = 0.0;
+            for (i, q) in out.iter().enumerate() {
+                sq += (self.z[(k + 1) * d + i] - self.z[k * d + i]) * q;
+            }
+            alpha[j] = rho[j] * sq;
+            for (i, q) in out.iter_mut().enumerate() {
+                *q -= alpha[j] * (self.grad[(k + 1) * d + i] - self.grad[k * d + i]);
+            }
+        }
+        let Some(gamma) = gamma else {
+            self.rms_grad_into(s, cfg, out)?;
+            return Ok(0);
+        };
+        let mut pairs = 0;
+        for q in out.iter_mut() {
+            *q *= gamma;
+        }
+        for k in first..s {
+            let j = k - first;
+            if rho[j] == 0.0 {
+                continue;
+            }
+            pairs += 1;
+            let mut yr = 0.0;
+            for (i, r) in out.iter().enumerate() {
+                yr += (self.grad[(k + 1) * d + i] - self.grad[k * d + i]) * r;
+            }
+            let beta = rho[j] * yr;
+            for (i, r) in out.iter_mut().enumerate() {
+                *r += (self.z[(k + 1) * d + i] - self.z[k * d + i]) * (alpha[j] - beta);
+            }
+        }
+        if out.iter().any(|v| !v.is_finite()) {
+            self.rms_grad_into(s, cfg, out)?;
+            return Ok(0);
+        }
+        Ok(pairs)
+    }
+
     /// Writes the `d` tokens of step `s` into `out` (layout `[d][cfg.width()]`). Depends on
-    /// steps `0..=s` only. Allocation-free.
+    /// steps `0..=s` only. Allocation-free unless [`ExtraFeature::LogDirection`] is asked for.
     pub fn token_into(
         &self,
         s: usize,
@@ -448,6 +551,21 @@ impl Trajectory {
         };
         let best = (self.best[s] - f0) * inv;
         let progress = s as f64 / self.budget as f64;
+        let qn_pairs = if cfg.extra.contains(&ExtraFeature::QuasiNewtonPairs) {
+            (s.saturating_sub(QN_MEMORY)..s)
+                .filter(|&k| self.qn_pair(k).is_some())
+                .count() as f64
+                / QN_MEMORY as f64
+        } else {
+            0.0
+        };
+        let direction = if cfg.extra.contains(&ExtraFeature::LogDirection) {
+            let mut dir = vec![0.0; d];
+            self.direction_into(s, cfg, &mut dir)?;
+            dir
+        } else {
+            Vec::new()
+        };
         for (i, tok) in out.chunks_exact_mut(width).enumerate() {
             let k = s * d + i;
             let u = if self.has_prev[s] {
@@ -470,6 +588,15 @@ impl Trajectory {
                     }
                     ExtraFeature::SecantLogStep => self.secant(s, i, cfg).0 as f32,
                     ExtraFeature::SecantCurvature => self.secant(s, i, cfg).1 as f32,
+                    ExtraFeature::QuasiNewtonPairs => qn_pairs as f32,
+                    ExtraFeature::LogDirection => {
+                        let a = direction[i].abs();
+                        (if a > 0.0 {
+                            a.ln().clamp(-12.0, 3.0)
+                        } else {
+                            -12.0
+                        }) as f32
+                    }
                 };
             }
         }
@@ -521,7 +648,9 @@ impl Trajectory {
         let g = self.grad[k];
         let dir = match cfg.step {
             StepRule::Scaled => g * inv_scale(self.scale[s]),
-            StepRule::Rms => rms_normalise(g, self.mean_sq[k], self.scale[s], cfg.rms_eps),
+            StepRule::Rms | StepRule::QuasiNewton => {
+                rms_normalise(g, self.mean_sq[k], self.scale[s], cfg.rms_eps)
+            }
         };
         let newton = (g * dz / dg).abs();
         let (lo, hi) = SECANT_LOG_STEP_RANGE;

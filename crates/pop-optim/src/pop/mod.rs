@@ -32,8 +32,8 @@ pub use config::{PolicyConfig, TimeEmbedding, progress_frequencies};
 pub use error::PolicyError;
 pub use fast::{FastCache, FastPolicy, NamedTensors, sinusoidal_table};
 pub use features::{
-    ExtraFeature, FeatureConfig, N_FEATURES, StepRule, Trajectory, add_exploration, evaluate_in_z,
-    update_z,
+    ExtraFeature, FeatureConfig, N_FEATURES, QN_MEMORY, StepRule, Trajectory, add_exploration,
+    evaluate_in_z, update_z,
 };
 pub use method::PopMethod;
 pub use weights::{CONFIG_FILE, WEIGHTS_FILE, load_config};
