@@ -262,22 +262,25 @@ fn catalogue_names_restarts() -> TestResult {
     Ok(())
 }
 
-/// Space-filling restarts (`spread`): the same calls as the uniform rule until the first restart,
+/// A gradient descent that never moves (lr 1e-12), restarted after 5 idle calls with `points`:
+/// its restarts come at calls 7, 13, 19, ...
+fn stalled_gd(points: RestartPoints) -> Restarts<GdConfig> {
+    Restarts {
+        inner: GdConfig { lr: 1e-12 },
+        patience: Some(5),
+        max_dim: None,
+        points,
+    }
+}
+
+/// Space-filling restarts (`RestartPoints::Spread`): the same calls as the uniform rule until the first restart,
 /// and each restart point at least as far from every earlier point as the uniform one (the
 /// uniform point is the first of the candidates).
 #[test]
 fn spread_restart_points_are_farther_from_the_visited_points() -> TestResult {
     let f = Bowl(Bounds::cube(2, -1.0, 1.0)?);
-    let uniform = Restarts {
-        inner: GdConfig { lr: 1e-12 },
-        patience: Some(5),
-        max_dim: None,
-        points: RestartPoints::Uniform,
-    };
-    let spread = Restarts {
-        points: RestartPoints::Spread(32),
-        ..uniform.clone()
-    };
+    let uniform = stalled_gd(RestartPoints::Uniform);
+    let spread = stalled_gd(RestartPoints::Spread(32));
     assert_eq!(spread.name(), "gd_lr1e-12+restarts_k5_s32");
     assert!(
         Restarts {
@@ -327,16 +330,8 @@ fn spread_restart_points_are_farther_from_the_visited_points() -> TestResult {
 /// restart, a different restart point, and the same bytes for the same seed.
 #[test]
 fn tpe_restart_points_conform_and_are_deterministic() -> TestResult {
-    let uniform = Restarts {
-        inner: GdConfig { lr: 1e-12 },
-        patience: Some(5),
-        max_dim: None,
-        points: RestartPoints::Uniform,
-    };
-    let tpe = Restarts {
-        points: RestartPoints::Tpe,
-        ..uniform.clone()
-    };
+    let uniform = stalled_gd(RestartPoints::Uniform);
+    let tpe = stalled_gd(RestartPoints::Tpe);
     assert_eq!(tpe.name(), "gd_lr1e-12+restarts_k5_tpe");
     conformance(&tpe)?;
     let f = Bowl(Bounds::cube(2, -1.0, 1.0)?);
